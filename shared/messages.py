@@ -1,0 +1,154 @@
+"""Versioned sync messages between scanner, venue server and cloud.
+
+Every top-level message carries ``v``. A receiver decodes with :func:`decode`, which enforces
+the field types and limits declared here and refuses versions it does not speak, so a broken
+or hostile batch is refused whole before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+
+from shared.errors import ProtocolError
+from shared.reasons import Reason
+
+PROTOCOL_VERSION = 1
+MAX_BATCH = 1000
+
+Id32 = Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1)]
+ShortText = Annotated[str, msgspec.Meta(max_length=200)]
+TicketRef = Annotated[str, msgspec.Meta(pattern=r"^[A-Z2-7]{20}$")]
+ScanId = Annotated[
+    str, msgspec.Meta(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+HlcText = Annotated[str, msgspec.Meta(pattern=r"^\d{15}-\d{5}-[A-Za-z0-9_.]{1,64}$")]
+Cursor = Annotated[str, msgspec.Meta(max_length=4096)]
+
+
+class Message(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    v: int = PROTOCOL_VERSION
+
+
+class PublicKeyEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    key_id: Id32
+    event_id: Id32
+    public_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{43}$")]
+
+
+class KeyFile(Message):
+    """``keys.json``: what ``bilten ticket verify --keys`` reads."""
+
+    keys: list[PublicKeyEntry]
+
+
+class EventEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    event_id: Id32
+    name: ShortText
+    starts_at: int
+    ends_at: int
+    venue_name: ShortText = ""
+
+
+class TicketEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    ticket_id: TicketRef
+    event_id: Id32
+    type_id: Id32
+    type_name: ShortText
+    holder_name: ShortText = ""
+    revoked: bool = False
+
+
+class ManifestPage(Message):
+    """One page of what a gate needs to decide offline, from ``cursor`` on.
+
+    Entries are upserts: a ticket appears again when it changes (e.g. is revoked).
+    ``remaining`` counts entries after this page, so a client can show progress.
+    """
+
+    next_cursor: Cursor
+    has_more: bool
+    remaining: int = 0
+    events: list[EventEntry] = []
+    keys: list[PublicKeyEntry] = []
+    tickets: list[TicketEntry] = []
+
+
+class ScanRecord(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One scan, immutable from the moment its device made it durable."""
+
+    scan_id: ScanId
+    device_id: ShortText
+    device_name: ShortText
+    gate: ShortText
+    hlc: HlcText
+    scanned_at_ms: int
+    reason: Reason
+    event_id: Id32 | None = None
+    ticket_id: TicketRef | None = None
+    # What was read, kept only for scans that did not parse, to help investigate them.
+    raw: Annotated[str, msgspec.Meta(max_length=512)] | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.reason is Reason.ADMITTED
+
+
+class ScanBatch(Message):
+    scans: Annotated[list[ScanRecord], msgspec.Meta(max_length=MAX_BATCH)]
+
+
+class ScanAck(Message):
+    """Which scans the receiver now holds durably: new ones and ones it already had."""
+
+    stored: int
+    duplicates: int
+    acked: list[ScanId]
+
+
+class ScanFeed(Message):
+    """Scans a venue server has seen from every gate, after ``cursor``."""
+
+    next_cursor: Cursor
+    has_more: bool
+    scans: list[ScanRecord] = []
+
+
+class PairRequest(Message):
+    code: Annotated[str, msgspec.Meta(min_length=4, max_length=64)]
+    device_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class PairResponse(Message):
+    device_id: ShortText
+    device_token: str
+    venue_name: ShortText
+    gate: ShortText
+
+
+M = TypeVar("M", bound=Message)
+
+
+def encode(message: Message | msgspec.Struct) -> bytes:
+    return msgspec.json.encode(message)
+
+
+def decode(data: bytes | str, kind: type[M]) -> M:
+    """Decode and validate one message; raises ProtocolError with a readable reason."""
+    try:
+        message = msgspec.json.decode(data, type=kind)
+    except msgspec.ValidationError as exc:
+        raise ProtocolError(f"invalid {kind.__name__}: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise ProtocolError(f"{kind.__name__} is not valid JSON: {exc}") from exc
+    if message.v != PROTOCOL_VERSION:
+        raise ProtocolError(
+            f"{kind.__name__} version {message.v} is not supported (this node speaks "
+            f"{PROTOCOL_VERSION})"
+        )
+    return message
+
+
+def to_builtins(message: msgspec.Struct) -> Any:
+    return msgspec.to_builtins(message)

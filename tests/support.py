@@ -1,0 +1,78 @@
+"""Test plumbing: real services when they are there, loud skips when not, failures on CI."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def need(available: bool, what: str) -> None:
+    """Skip loudly on a laptop that lacks ``what``; fail on CI, which must never skip it."""
+    if available:
+        return
+    message = f"{what} is not available"
+    if ON_CI:
+        pytest.fail(f"{message} (CI=true: this test must run, not skip)", pytrace=False)
+    pytest.skip(f"SKIPPED LOUDLY: {message}")
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
+        return True
+    return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServerThread:
+    """A real uvicorn server for an ASGI app, on a loopback port, in a background thread."""
+
+    def __init__(self, app: Any, port: int | None = None) -> None:
+        import uvicorn
+
+        self.port = port or free_port()
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@contextlib.contextmanager
+def serving(app: Any, port: int | None = None) -> Iterator[ServerThread]:
+    server = ServerThread(app, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()
