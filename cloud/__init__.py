@@ -1,0 +1,1 @@
+"""The cloud tier: organizers sell and manage tickets; venues pull manifests and push scans."""

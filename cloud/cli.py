@@ -1,0 +1,78 @@
+"""``bilten cloud ...``: serve the API, apply migrations, run the background worker.
+
+Heavy imports happen inside the handlers so ``bilten --help`` stays fast."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from cloud.settings import CloudSettings, default_data_dir
+
+    data_dir = Path(args.data) if args.data else default_data_dir()
+    return CloudSettings.from_env(data_dir)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from cloud.app import create_app
+    from cloud.db import make_engine
+    from cloud.migrate import prepare
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        prepare(engine, embedded=settings.is_embedded_database)
+    finally:
+        engine.dispose()
+    print(f"bilten cloud: http://{args.host}:{args.port} (data in {settings.data_dir})", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from cloud.db import make_engine
+    from cloud.migrate import upgrade
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    print("bilten cloud: database is up to date", file=sys.stderr)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from cloud.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    run_worker(_settings(args), once=args.once)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cloud = sub.add_parser("cloud", help="run the cloud API, apply migrations, run background jobs")
+    commands = cloud.add_subparsers(dest="cloud_command", required=True, metavar="COMMAND")
+    data_help = "data directory (default: $BILTEN_DATA/cloud or ./bilten-data/cloud)"
+
+    serve = commands.add_parser("serve", help="run the cloud API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--data", help=data_help)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply database migrations")
+    migrate.add_argument("--data", help=data_help)
+    migrate.set_defaults(handler=_migrate)
+
+    worker = commands.add_parser("worker", help="run background jobs (conflict detection)")
+    worker.add_argument("--data", help=data_help)
+    worker.add_argument("--once", action="store_true", help="run every job once, then exit")
+    worker.set_defaults(handler=_worker)

@@ -1,0 +1,105 @@
+"""Cloud settings, built explicitly (never read at import time) so a test can make any."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cloud.errors import ConfigurationError
+
+MASTER_KEY_BYTES = 32
+MASTER_KEY_FILE = "master.key"
+JWT_SECRET_FILE = "jwt.secret"  # noqa: S105 - a file name, not a secret
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """``$BILTEN_DATA/cloud`` when set, else ``./bilten-data/cloud``."""
+    env = os.environ if environ is None else environ
+    root = env.get("BILTEN_DATA")
+    return Path(root) / "cloud" if root else Path("bilten-data") / "cloud"
+
+
+@dataclass(frozen=True, slots=True)
+class CloudSettings:
+    database_url: str
+    master_key: bytes = field(repr=False)
+    jwt_secret: str = field(repr=False)
+    data_dir: Path
+    access_token_ttl_s: int = 12 * 3600
+    manifest_page_default: int = 500
+    manifest_page_max: int = 1000
+    worker_interval_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if len(self.master_key) != MASTER_KEY_BYTES:
+            raise ConfigurationError(f"the master key must be {MASTER_KEY_BYTES} bytes")
+        if len(self.jwt_secret) < 32:
+            raise ConfigurationError("the JWT secret must be at least 32 characters")
+
+    @property
+    def is_embedded_database(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def embedded(cls, data_dir: Path) -> CloudSettings:
+        """SQLite in ``data_dir``; secrets generated once into files only this user can read."""
+        return cls.from_env(data_dir, environ={})
+
+    @classmethod
+    def from_env(cls, data_dir: Path, environ: Mapping[str, str] | None = None) -> CloudSettings:
+        """The embedded defaults, overridden by BILTEN_DATABASE_URL, BILTEN_MASTER_KEY (Base64)
+        and BILTEN_JWT_SECRET. A secret given in the environment is never written to disk."""
+        env = os.environ if environ is None else environ
+        data_dir = data_dir.resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        database_url = env.get("BILTEN_DATABASE_URL") or f"sqlite:///{data_dir / 'cloud.db'}"
+        if "BILTEN_MASTER_KEY" in env:
+            master_key = _decode_master_key(env["BILTEN_MASTER_KEY"])
+        else:
+            master_key = _secret_file(
+                data_dir / MASTER_KEY_FILE, lambda: secrets.token_bytes(MASTER_KEY_BYTES)
+            )
+        if "BILTEN_JWT_SECRET" in env:
+            jwt_secret = env["BILTEN_JWT_SECRET"]
+        else:
+            raw = _secret_file(
+                data_dir / JWT_SECRET_FILE, lambda: secrets.token_urlsafe(48).encode("ascii")
+            )
+            jwt_secret = raw.decode("ascii")
+        return cls(
+            database_url=database_url,
+            master_key=master_key,
+            jwt_secret=jwt_secret,
+            data_dir=data_dir,
+        )
+
+
+def _decode_master_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        raise ConfigurationError("BILTEN_MASTER_KEY is not Base64") from exc
+    if len(key) != MASTER_KEY_BYTES:
+        raise ConfigurationError(f"BILTEN_MASTER_KEY must decode to {MASTER_KEY_BYTES} bytes")
+    return key
+
+
+def _secret_file(path: Path, make: Callable[[], bytes]) -> bytes:
+    """Read ``path``, or create it with mode 0600; O_EXCL makes a racing second start read
+    the winner's secret instead of overwriting it."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        data = path.read_bytes()
+        if not data:
+            raise ConfigurationError(f"{path} is empty; delete it to generate a new one") from None
+        return data
+    value = make()
+    with os.fdopen(fd, "wb") as out:
+        out.write(value)
+    return value

@@ -1,0 +1,71 @@
+"""Scan uploads from venues: all or nothing, idempotent by scan id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cloud.clock import now_s
+from cloud.errors import Forbidden, InvalidInput
+from cloud.events.models import Event
+from cloud.scans.models import Scan
+from cloud.venues.models import Venue
+from shared.errors import ProtocolError
+from shared.messages import ScanAck, ScanBatch, decode
+
+
+def parse_batch(body: bytes) -> ScanBatch:
+    try:
+        return decode(body, ScanBatch)
+    except ProtocolError as exc:
+        raise InvalidInput(str(exc)) from exc
+
+
+def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
+    event_ids = {scan.event_id for scan in batch.scans if scan.event_id is not None}
+    if event_ids:
+        here = set(
+            session.scalars(
+                select(Event.id).where(Event.venue_id == venue.id, Event.id.in_(event_ids))
+            )
+        )
+        foreign = sorted(event_ids - here)
+        if foreign:
+            session.rollback()
+            raise Forbidden(
+                f"events {foreign} are not held at this venue; the batch was not stored"
+            )
+    received_at = now_s()
+    rows: dict[str, dict[str, Any]] = {}
+    for scan in batch.scans:
+        rows.setdefault(
+            scan.scan_id,
+            {
+                "scan_id": scan.scan_id,
+                "venue_id": venue.id,
+                "event_id": scan.event_id,
+                "ticket_ref": scan.ticket_id,
+                "device_id": scan.device_id,
+                "device_name": scan.device_name,
+                "gate": scan.gate,
+                "hlc": scan.hlc,
+                "scanned_at_ms": scan.scanned_at_ms,
+                "reason": scan.reason.value,
+                "raw": scan.raw,
+                "received_at": received_at,
+            },
+        )
+    stored = 0
+    if rows:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(Scan)
+            .on_conflict_do_nothing(index_elements=["scan_id"])
+            .returning(Scan.scan_id)
+        )
+        stored = len(session.connection().execute(statement, list(rows.values())).all())
+    session.commit()
+    return ScanAck(stored=stored, duplicates=len(batch.scans) - stored, acked=list(rows))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+MAX_ISSUE = 500
+
+
+class IssueIn(msgspec.Struct, forbid_unknown_fields=True):
+    type_id: int
+    holder_name: Annotated[str, msgspec.Meta(max_length=200)]
+    holder_email: Annotated[str, msgspec.Meta(max_length=254)] | None = None
+    count: Annotated[int, msgspec.Meta(ge=1, le=MAX_ISSUE)] = 1
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+class IssuedTicket(msgspec.Struct):
+    ticket_id: str
+    token: str
+    type_id: int
+    holder_name: str
+
+
+class IssueOut(msgspec.Struct):
+    tickets: list[IssuedTicket]
+
+
+class RevokeOut(msgspec.Struct):
+    ticket_id: str
+    revoked: bool
