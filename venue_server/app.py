@@ -1,0 +1,228 @@
+"""The venue server's HTTP application: the scanner API of docs/protocol.md plus ops endpoints.
+
+Controllers only translate HTTP to the services in ``pairing`` and ``relay``; every deliberate
+error reaches the client through the single mapping in ``_error_response``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Controller, Litestar, MediaType, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.params import QueryParameter, RawBody
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from shared.errors import BiltenError, ProtocolError
+from shared.messages import ManifestPage, PairRequest, PairResponse, ScanAck, ScanFeed, decode
+from venue_server import pairing, relay
+from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
+from venue_server.errors import (
+    BadRequest,
+    CloudError,
+    DeviceUnauthorized,
+    ForeignScan,
+    NotPaired,
+    PairingRefused,
+    VenueError,
+)
+from venue_server.metrics import VenueMetrics
+from venue_server.settings import VenueSettings
+from venue_server.store import Device, VenueStore
+
+DEFAULT_PAGE = 500
+
+Cursor = Annotated[
+    str, QueryParameter(max_length=64, description="next_cursor of the last page; empty: start")
+]
+Limit = Annotated[int, QueryParameter(ge=1, le=relay.MAX_PAGE, description="page size")]
+
+# The one place where errors become HTTP statuses; the most specific class listed wins.
+_STATUS: dict[type[BiltenError], int] = {
+    ProtocolError: 400,
+    BadRequest: 400,
+    DeviceUnauthorized: 401,
+    PairingRefused: 403,
+    ForeignScan: 403,
+    NotPaired: 409,
+    CloudError: 502,
+    VenueError: 500,
+}
+
+
+def _error_response(_: Request[Any, Any, Any], exc: BiltenError) -> Response[dict[str, Any]]:
+    status = next((_STATUS[k] for k in type(exc).__mro__ if k in _STATUS), 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return Response(
+        {"status_code": status, "detail": str(exc)},
+        status_code=status,
+        headers=headers,
+        media_type=MediaType.JSON,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VenueServices:
+    settings: VenueSettings
+    store: VenueStore
+    status: SyncStatus
+    metrics: VenueMetrics
+    clock: Callable[[], float]
+
+    def now(self) -> int:
+        return int(self.clock())
+
+
+Services = NamedDependency[VenueServices]
+ScannerDevice = NamedDependency[Device]
+
+
+def provide_services(state: State) -> VenueServices:
+    services: VenueServices = state.services
+    return services
+
+
+def provide_device(request: Request[Any, Any, Any], services: Services) -> Device:
+    return pairing.authenticate(
+        services.store, request.headers.get("authorization"), services.now()
+    )
+
+
+class ScannerController(Controller):
+    """The API scanners on the venue LAN call; see docs/protocol.md."""
+
+    path = "/api/v1"
+    tags = ["scanner"]
+    dependencies = {"device": Provide(provide_device, sync_to_thread=True)}
+
+    @post("/pair", status_code=200, sync_to_thread=True)
+    def pair(self, body: RawBody, services: Services) -> PairResponse:
+        """Trade a one-time pairing code (a `PairRequest`) for a device token."""
+        request = decode(body, PairRequest)
+        return pairing.pair_device(services.store, request, services.now())
+
+    @get("/manifest", sync_to_thread=True)
+    def manifest(
+        self,
+        device: ScannerDevice,
+        services: Services,
+        cursor: Cursor = "",
+        limit: Limit = DEFAULT_PAGE,
+    ) -> ManifestPage:
+        """The venue's manifest from `cursor` on: every event and key, and changed tickets."""
+        return relay.manifest_page(services.store, cursor, limit)
+
+    @post("/scans", status_code=200, sync_to_thread=True)
+    def upload_scans(self, device: ScannerDevice, body: RawBody, services: Services) -> ScanAck:
+        """Store a `ScanBatch` of this device's scans; replays store nothing twice."""
+        intake = relay.receive_scans(services.store, device, body, time.time_ns() // 1_000_000)
+        services.metrics.record_intake(intake.new, intake.ack.duplicates)
+        return intake.ack
+
+    @get("/scans", sync_to_thread=True)
+    def scan_feed(
+        self,
+        device: ScannerDevice,
+        services: Services,
+        cursor: Cursor = "",
+        limit: Limit = DEFAULT_PAGE,
+    ) -> ScanFeed:
+        """Every scan this venue holds, from every gate, in arrival order after `cursor`."""
+        return relay.scan_feed(services.store, cursor, limit)
+
+
+@get("/health", sync_to_thread=True, tags=["ops"])
+def health(services: Services) -> dict[str, Any]:
+    sync = services.status.snapshot()
+    scans, pending = services.store.scan_counts()
+    link = services.store.cloud_link()
+    now = services.clock()
+    return {
+        "status": "ok",
+        "venue_name": link.venue_name if link else "",
+        "paired": link is not None,
+        "devices": sum(1 for d in services.store.devices() if not d.revoked),
+        "tickets": services.store.ticket_count(),
+        "scans": scans,
+        "scans_pending_upload": pending,
+        "cloud": {
+            "url": link.url if link else None,
+            "last_success_at": sync.last_success_at,
+            "last_sync_age_seconds": (
+                None if sync.last_success_at is None else round(now - sync.last_success_at, 3)
+            ),
+            "last_error": sync.last_error,
+            "last_error_at": sync.last_error_at,
+            "failures": sync.failures,
+            "backoff_seconds": sync.backoff_seconds,
+        },
+    }
+
+
+@get("/metrics", sync_to_thread=True, tags=["ops"], include_in_schema=False)
+def metrics(services: Services) -> Response[bytes]:
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(
+    settings: VenueSettings,
+    *,
+    store: VenueStore | None = None,
+    sync: bool = True,
+    client_factory: ClientFactory | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Litestar:
+    """The venue server for ``settings``; ``store`` defaults to the one in its data dir.
+
+    With ``sync`` the cloud sync job runs while the app does, if the venue is paired.
+    """
+    owns_store = store is None
+    venue_store = store if store is not None else VenueStore(settings.db_path)
+    status = SyncStatus()
+    status.mark_paired(venue_store.cloud_link() is not None)
+    services = VenueServices(
+        settings=settings,
+        store=venue_store,
+        status=status,
+        metrics=VenueMetrics(venue_store, status, clock),
+        clock=clock,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        scheduler: SyncScheduler | None = None
+        if sync and venue_store.cloud_link() is not None:
+            runner = SyncRunner(
+                venue_store, settings, status, client_factory=client_factory, wall=clock
+            )
+            scheduler = SyncScheduler(runner, settings.sync_interval)
+            scheduler.start()
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                # Waits for a round in flight, so its page lands whole before we close.
+                await anyio.to_thread.run_sync(scheduler.stop)
+            if owns_store:
+                venue_store.close()
+
+    return Litestar(
+        route_handlers=[ScannerController, health, metrics],
+        dependencies={"services": Provide(provide_services, sync_to_thread=False)},
+        exception_handlers={VenueError: _error_response, ProtocolError: _error_response},
+        lifespan=[lifespan],
+        state=State({"services": services}),
+        openapi_config=OpenAPIConfig(
+            title="Bilten venue server",
+            version="1",
+            description="Scanner API of the Bilten venue server (sync protocol v1).",
+            path="/schema",
+        ),
+    )

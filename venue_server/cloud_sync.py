@@ -1,0 +1,286 @@
+"""The venue's link to the cloud: manifest pages down, scans up, retried with backoff.
+
+A round pulls manifest pages until the cloud says there are no more, each page applied in one
+transaction together with its cursor (a crash resumes from the last applied page), then
+uploads pending scans in batches and marks uploaded only what the cloud acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import httpx
+import msgspec
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from shared.errors import ProtocolError
+from shared.messages import ManifestPage, ScanAck, ScanBatch, decode, encode
+from venue_server.errors import CloudError, CloudRefused, CloudUnreachable, NotPaired
+from venue_server.settings import VenueSettings
+from venue_server.store import CloudLink, VenueStore
+
+log = logging.getLogger(__name__)
+
+MANIFEST_PAGE_LIMIT = 1000
+# A cloud that keeps saying has_more must still let the round end and the uploads run.
+MAX_PAGES_PER_ROUND = 10_000
+
+
+class VenueIdentity(msgspec.Struct, frozen=True):
+    venue_id: int | str
+    name: str
+
+
+class CloudClient:
+    """The cloud's venue API, as this venue's key sees it."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        timeout: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        try:
+            self._http = httpx.Client(
+                base_url=base_url.rstrip("/"),
+                headers={"Authorization": f"Bearer {api_key}"},
+                timeout=timeout,
+                transport=transport,
+            )
+        except httpx.InvalidURL as exc:
+            raise CloudError(f"invalid cloud URL {base_url!r}: {exc}") from exc
+
+    def __enter__(self) -> CloudClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> bytes:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise CloudUnreachable(
+                f"cannot reach the cloud at {self._http.base_url}: {exc or type(exc).__name__}"
+            ) from exc
+        except httpx.InvalidURL as exc:
+            raise CloudError(f"invalid cloud URL: {exc}") from exc
+        if response.status_code in (401, 403):
+            raise CloudRefused(f"the cloud refused the venue key ({response.status_code})")
+        if response.status_code >= 400:
+            raise CloudError(
+                f"cloud answered {response.status_code} to {method} {path}: {response.text[:200]}"
+            )
+        return response.content
+
+    def me(self) -> VenueIdentity:
+        body = self._request("GET", "/api/v1/venue/me")
+        try:
+            return msgspec.json.decode(body, type=VenueIdentity)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            raise ProtocolError(f"the cloud's venue identity is not understood: {exc}") from exc
+
+    def manifest(self, cursor: str, limit: int = MANIFEST_PAGE_LIMIT) -> ManifestPage:
+        body = self._request(
+            "GET", "/api/v1/venue/manifest", params={"cursor": cursor, "limit": limit}
+        )
+        return decode(body, ManifestPage)
+
+    def upload(self, batch: ScanBatch) -> ScanAck:
+        body = self._request(
+            "POST",
+            "/api/v1/venue/scans",
+            content=encode(batch),
+            headers={"Content-Type": "application/json"},
+        )
+        return decode(body, ScanAck)
+
+
+def apply_manifest_page(store: VenueStore, page: ManifestPage) -> int:
+    """Apply one page and its cursor atomically; returns how many tickets changed."""
+    return store.apply_manifest(page.events, page.keys, page.tickets, page.next_cursor)
+
+
+def pull_manifest(store: VenueStore, client: CloudClient) -> int:
+    """Follow the cloud's manifest from the stored cursor to its end; returns pages applied."""
+    for pages in range(1, MAX_PAGES_PER_ROUND + 1):
+        cursor = store.cloud_cursor()
+        page = client.manifest(cursor)
+        apply_manifest_page(store, page)
+        if not page.has_more:
+            return pages
+        if page.next_cursor == cursor:
+            raise ProtocolError("the cloud's manifest says has_more but its cursor did not move")
+    return MAX_PAGES_PER_ROUND
+
+
+def push_scans(store: VenueStore, client: CloudClient, batch_size: int) -> int:
+    """Upload pending scans oldest first; returns how many the cloud acknowledged."""
+    uploaded = 0
+    while pending := store.pending_scans(batch_size):
+        ack = client.upload(ScanBatch(scans=pending))
+        sent = {record.scan_id for record in pending}
+        acked = sent.intersection(ack.acked)
+        store.mark_uploaded(acked)
+        uploaded += len(acked)
+        if len(acked) < len(sent):
+            # Re-sending what the cloud just declined would spin; the next round retries it.
+            raise CloudError(f"the cloud acknowledged {len(acked)} of {len(sent)} scans")
+    return uploaded
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSnapshot:
+    paired: bool
+    last_success_at: float | None
+    last_error: str | None
+    last_error_at: float | None
+    failures: int
+    backoff_seconds: float
+    scans_uploaded: int
+
+
+class SyncStatus:
+    """What the last rounds did, for /health and /metrics; shared between threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._paired = False
+        self._last_success_at: float | None = None
+        self._last_error: str | None = None
+        self._last_error_at: float | None = None
+        self._failures = 0
+        self._backoff = 0.0
+        self._uploaded = 0
+
+    def succeeded(self, at: float, uploaded: int) -> None:
+        with self._lock:
+            self._paired = True
+            self._last_success_at = at
+            self._failures = 0
+            self._backoff = 0.0
+            self._uploaded += uploaded
+
+    def failed(self, at: float, error: str, backoff: float, paired: bool = True) -> None:
+        with self._lock:
+            self._paired = paired
+            self._last_error = error
+            self._last_error_at = at
+            self._failures += 1
+            self._backoff = backoff
+
+    def mark_paired(self, paired: bool) -> None:
+        with self._lock:
+            self._paired = paired
+
+    def snapshot(self) -> SyncSnapshot:
+        with self._lock:
+            return SyncSnapshot(
+                paired=self._paired,
+                last_success_at=self._last_success_at,
+                last_error=self._last_error,
+                last_error_at=self._last_error_at,
+                failures=self._failures,
+                backoff_seconds=self._backoff,
+                scans_uploaded=self._uploaded,
+            )
+
+
+ClientFactory = Callable[[CloudLink], CloudClient]
+
+
+class SyncRunner:
+    """One sync round per tick, skipping ticks while backing off after a failure."""
+
+    def __init__(
+        self,
+        store: VenueStore,
+        settings: VenueSettings,
+        status: SyncStatus | None = None,
+        *,
+        client_factory: ClientFactory | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.status = status or SyncStatus()
+        self._client_factory = client_factory or self._default_client
+        self._monotonic = monotonic
+        self._wall = wall
+        self._next_attempt = 0.0
+
+    def _default_client(self, link: CloudLink) -> CloudClient:
+        return CloudClient(link.url, link.api_key, timeout=self.settings.http_timeout)
+
+    def backoff_after(self, failures: int) -> float:
+        """Wait after ``failures`` consecutive failures: doubling from the interval, capped."""
+        exponent = min(failures, 32)
+        return float(min(self.settings.sync_interval * 2**exponent, self.settings.max_backoff))
+
+    def tick(self) -> bool:
+        """Run a round unless backing off; returns whether a round ran."""
+        if self._monotonic() < self._next_attempt:
+            return False
+        self.run_once()
+        return True
+
+    def run_once(self) -> bool:
+        """One full round; failures are recorded, never raised, so the schedule goes on."""
+        link = self.store.cloud_link()
+        try:
+            if link is None:
+                raise NotPaired("not paired with a cloud: run `bilten venue pair`")
+            with self._client_factory(link) as client:
+                pull_manifest(self.store, client)
+                uploaded = push_scans(self.store, client, self.settings.upload_batch)
+        except (CloudError, NotPaired, ProtocolError) as exc:
+            backoff = self.backoff_after(self.status.snapshot().failures + 1)
+            self._next_attempt = self._monotonic() + backoff
+            self.status.failed(self._wall(), str(exc), backoff, paired=link is not None)
+            log.warning("cloud sync failed, next try in %.1fs: %s", backoff, exc)
+            return False
+        self._next_attempt = 0.0
+        self.status.succeeded(self._wall(), uploaded)
+        return True
+
+
+class SyncScheduler:
+    """Runs a SyncRunner on an APScheduler background thread while the app runs."""
+
+    def __init__(self, runner: SyncRunner, interval: float) -> None:
+        self._scheduler = BackgroundScheduler(daemon=True)
+        self._scheduler.add_job(
+            runner.tick,
+            IntervalTrigger(seconds=interval),
+            id="cloud-sync",
+            max_instances=1,
+            coalesce=True,
+            # Sync at start-up too, not one interval later.
+            next_run_time=datetime.now(UTC),
+            misfire_grace_time=None,
+        )
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)

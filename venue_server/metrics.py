@@ -1,0 +1,74 @@
+"""Prometheus metrics of one venue server, in a registry of its own (one per app instance)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+from shared.messages import ScanRecord
+from venue_server.cloud_sync import SyncStatus
+from venue_server.store import VenueStore
+
+
+class VenueMetrics:
+    def __init__(
+        self, store: VenueStore, status: SyncStatus, wall: Callable[[], float] = time.time
+    ) -> None:
+        self.registry = CollectorRegistry()
+        self._received = Counter(
+            "bilten_venue_scans_received",
+            "Scans newly stored from scanners (replays not counted)",
+            registry=self.registry,
+        )
+        self._admitted = Counter(
+            "bilten_venue_scans_admitted",
+            "Received scans whose verdict was an admission",
+            registry=self.registry,
+        )
+        self._rejected = Counter(
+            "bilten_venue_scans_rejected",
+            "Received scans whose verdict was not an admission, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        self._duplicates = Counter(
+            "bilten_venue_scan_duplicates",
+            "Uploaded scans the venue already held (retries after a lost answer)",
+            registry=self.registry,
+        )
+
+        def sync_age() -> float:
+            last = status.snapshot().last_success_at
+            return math.nan if last is None else max(0.0, wall() - last)
+
+        Gauge(
+            "bilten_venue_cloud_sync_age_seconds",
+            "Seconds since the last successful cloud sync (NaN: none since start)",
+            registry=self.registry,
+        ).set_function(sync_age)
+        Gauge(
+            "bilten_venue_cloud_sync_failures",
+            "Consecutive failed cloud sync rounds",
+            registry=self.registry,
+        ).set_function(lambda: status.snapshot().failures)
+        Gauge(
+            "bilten_venue_scans_pending_upload",
+            "Scans held here that the cloud has not acknowledged yet",
+            registry=self.registry,
+        ).set_function(lambda: store.scan_counts()[1])
+
+    def record_intake(self, new: Iterable[ScanRecord], duplicates: int) -> None:
+        for record in new:
+            self._received.inc()
+            if record.admitted:
+                self._admitted.inc()
+            else:
+                self._rejected.labels(reason=record.reason.value).inc()
+        if duplicates:
+            self._duplicates.inc(duplicates)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
