@@ -1,0 +1,264 @@
+"""Talking to the venue server: pairing, the manifest, the scan feed and scan uploads.
+
+Being offline is a normal state of a gate, so :meth:`SyncService.sync_once` never raises for
+network trouble; it answers with a :class:`SyncReport` the UI can show.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import httpx
+
+from scanner_app.errors import NotPaired, ScannerError, VenueRefused, VenueUnreachable
+from scanner_app.store import FEED_CURSOR, MANIFEST_CURSOR, DeviceConfig, Store
+from shared.clock import Hlc, HybridClock
+from shared.errors import ProtocolError
+from shared.keys import VerifyKey
+from shared.messages import (
+    MAX_BATCH,
+    ManifestPage,
+    Message,
+    PairRequest,
+    PairResponse,
+    ScanAck,
+    ScanBatch,
+    ScanFeed,
+    decode,
+    encode,
+)
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Message)
+Progress = Callable[[int, int], None]
+"""Called with (entries fetched so far, entries the venue says remain)."""
+
+API = "/api/v1"
+
+
+class VenueClient:
+    """The venue server's scanner API, typed with the shared sync messages."""
+
+    def __init__(
+        self,
+        venue_url: str,
+        token: str | None = None,
+        timeout: float = 5.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=venue_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def pair(self, request: PairRequest) -> PairResponse:
+        return self._call("POST", f"{API}/pair", PairResponse, body=request)
+
+    def manifest(self, cursor: str, limit: int) -> ManifestPage:
+        return self._call(
+            "GET", f"{API}/manifest", ManifestPage, params={"cursor": cursor, "limit": limit}
+        )
+
+    def push_scans(self, batch: ScanBatch) -> ScanAck:
+        return self._call("POST", f"{API}/scans", ScanAck, body=batch)
+
+    def scan_feed(self, cursor: str, limit: int) -> ScanFeed:
+        return self._call(
+            "GET", f"{API}/scans", ScanFeed, params={"cursor": cursor, "limit": limit}
+        )
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        kind: type[M],
+        body: Message | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> M:
+        try:
+            response = self._http.request(
+                method, path, content=None if body is None else encode(body), params=params
+            )
+        except httpx.TransportError as exc:
+            raise VenueUnreachable(f"venue server unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            raise VenueRefused(response.status_code, _detail(response))
+        return decode(response.content, kind)
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict) and isinstance(body.get("detail"), str):
+        return str(body["detail"])[:200]
+    return response.text[:200]
+
+
+class SyncStatus(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    UNAUTHORIZED = "unauthorized"  # the venue revoked this device; pair it again
+    ERROR = "error"  # the venue answered, but with something we could not use
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    status: SyncStatus
+    detail: str = ""
+    scans_pushed: int = 0
+    tickets_pulled: int = 0
+    scans_pulled: int = 0
+    pending: int = 0
+    at: float = 0.0
+
+    @property
+    def online(self) -> bool:
+        return self.status is SyncStatus.ONLINE
+
+
+ClientFactory = Callable[[str, str | None], VenueClient]
+
+
+def _default_client(venue_url: str, token: str | None) -> VenueClient:
+    return VenueClient(venue_url, token)
+
+
+class SyncService:
+    """Keeps one device's store in step with its venue server."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: HybridClock | None = None,
+        client_factory: ClientFactory = _default_client,
+        *,
+        page_limit: int = 1000,
+        batch_size: int = 500,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._client_factory = client_factory
+        self._page_limit = page_limit
+        self._batch_size = min(batch_size, MAX_BATCH)
+        self._now = now
+
+    def pair(
+        self, venue_url: str, code: str, device_name: str, gate: str | None = None
+    ) -> DeviceConfig:
+        """Trade a one-time pairing code for a device token and remember it.
+
+        Raises VenueUnreachable, VenueRefused (e.g. a used or expired code) or ProtocolError.
+        """
+        client = self._client_factory(venue_url, None)
+        try:
+            answer = client.pair(PairRequest(code=code, device_name=device_name))
+        finally:
+            client.close()
+        device = DeviceConfig(
+            device_id=answer.device_id,
+            device_token=answer.device_token,
+            venue_url=venue_url.rstrip("/"),
+            device_name=device_name,
+            gate=gate or answer.gate,
+            venue_name=answer.venue_name,
+        )
+        self._store.save_device(device)
+        return device
+
+    def sync_once(self, progress: Progress | None = None) -> SyncReport:
+        """Push own scans, then pull the manifest and other gates' scans. Never raises for
+        the network or the venue's answers; only the local database failing raises."""
+        device = self._store.device()
+        if device is None:
+            return self._report(SyncStatus.ERROR, str(NotPaired()))
+        client = self._client_factory(device.venue_url, device.device_token)
+        pushed = tickets = relayed = 0
+        try:
+            pushed = self.push_scans(client)
+            tickets = self.pull_manifest(client, progress)
+            relayed = self.pull_feed(client)
+        except VenueUnreachable as exc:
+            return self._report(SyncStatus.OFFLINE, str(exc), pushed, tickets, relayed)
+        except VenueRefused as exc:
+            status = SyncStatus.UNAUTHORIZED if exc.unauthorized else SyncStatus.ERROR
+            return self._report(status, str(exc), pushed, tickets, relayed)
+        except ProtocolError as exc:
+            log.warning("venue sent an unusable answer: %s", exc)
+            return self._report(SyncStatus.ERROR, str(exc), pushed, tickets, relayed)
+        finally:
+            client.close()
+        return self._report(SyncStatus.ONLINE, "", pushed, tickets, relayed)
+
+    def push_scans(self, client: VenueClient) -> int:
+        """Upload pending own scans in batches; only ids the venue acknowledged count."""
+        pushed = 0
+        while True:
+            pending = self._store.pending_scans(self._batch_size)
+            if not pending:
+                return pushed
+            ack = client.push_scans(ScanBatch(scans=pending))
+            sent = {record.scan_id for record in pending}
+            acked = [scan_id for scan_id in ack.acked if scan_id in sent]
+            self._store.mark_uploaded(acked)
+            pushed += len(acked)
+            if len(acked) < len(pending):
+                # The venue held back some; retry them on the next round, not in a tight loop.
+                return pushed
+
+    def pull_manifest(self, client: VenueClient, progress: Progress | None = None) -> int:
+        fetched = 0
+        while True:
+            cursor = self._store.cursor(MANIFEST_CURSOR)
+            page = client.manifest(cursor, self._page_limit)
+            for entry in page.keys:
+                try:
+                    VerifyKey.from_entry(entry)
+                except ValueError as exc:
+                    raise ProtocolError(f"manifest key {entry.key_id} is unusable: {exc}") from exc
+            self._store.apply_manifest_page(page)
+            fetched += len(page.tickets)
+            if progress is not None:
+                progress(fetched, page.remaining)
+            if not page.has_more:
+                return fetched
+            if page.next_cursor == cursor and not page.tickets:
+                raise ProtocolError("manifest says there is more but its cursor does not move")
+
+    def pull_feed(self, client: VenueClient) -> int:
+        inserted = 0
+        while True:
+            feed = client.scan_feed(self._store.cursor(FEED_CURSOR), self._page_limit)
+            if self._clock is not None:
+                for record in feed.scans:
+                    self._clock.observe(Hlc.parse(record.hlc))
+            inserted += self._store.add_feed_scans(feed.scans, feed.next_cursor)
+            if not feed.has_more or not feed.scans:
+                return inserted
+
+    def _report(
+        self,
+        status: SyncStatus,
+        detail: str = "",
+        pushed: int = 0,
+        tickets: int = 0,
+        relayed: int = 0,
+    ) -> SyncReport:
+        try:
+            pending = self._store.pending_count()
+        except ScannerError:
+            pending = -1
+        return SyncReport(status, detail, pushed, tickets, relayed, pending, self._now())
