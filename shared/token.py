@@ -89,14 +89,14 @@ def _check_u32(name: str, value: int) -> None:
 
 def ticket_ref(ticket_id: bytes) -> str:
     """Text form of a 12-byte ticket id: 20 Base32 characters."""
-    return _b32encode(ticket_id)
+    return base32_encode(ticket_id)
 
 
-def _b32encode(data: bytes) -> str:
+def base32_encode(data: bytes) -> str:
     return base64.b32encode(data).decode("ascii").rstrip("=")
 
 
-def _b32decode(text: str) -> bytes:
+def base32_decode(text: str) -> bytes:
     padded = text + "=" * (-len(text) % 8)
     return base64.b32decode(padded, casefold=False)
 
@@ -124,7 +124,7 @@ def _body(claims: TicketClaims) -> bytes:
 def sign_ticket(claims: TicketClaims, private_key: Ed25519PrivateKey) -> str:
     """Encode and sign ``claims``; the key must be the one ``claims.key_id`` names."""
     body = _body(claims)
-    return _b32encode(body + private_key.sign(body))
+    return base32_encode(body + private_key.sign(body))
 
 
 def parse_token(token: str) -> tuple[TicketClaims, bytes, bytes]:
@@ -135,10 +135,10 @@ def parse_token(token: str) -> tuple[TicketClaims, bytes, bytes]:
     if not token or len(token) > MAX_TOKEN_CHARS or not _BASE32.fullmatch(token):
         raise TokenRejected(Reason.UNREADABLE, "not a Bilten ticket code")
     try:
-        raw = _b32decode(token)
+        raw = base32_decode(token)
     except binascii.Error as exc:
         raise TokenRejected(Reason.UNREADABLE, "bad Base32 length") from exc
-    if _b32encode(raw) != token:
+    if base32_encode(raw) != token:
         raise TokenRejected(Reason.UNREADABLE, "non-canonical encoding")
     if len(raw) < _HEAD.size + SIGNATURE_BYTES:
         raise TokenRejected(Reason.UNREADABLE, "too short")

@@ -26,9 +26,9 @@ KEYRING = Keyring(
 
 def claims_of(vector: dict) -> TicketClaims:
     c = dict(vector["claims"])
-    from shared.token import _b32decode
+    from shared.token import base32_decode
 
-    c["ticket_id"] = _b32decode(c["ticket_id"])
+    c["ticket_id"] = base32_decode(c["ticket_id"])
     return TicketClaims(**c)
 
 

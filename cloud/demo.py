@@ -1,0 +1,376 @@
+"""`bilten demo`: the whole platform on one machine, on embedded defaults.
+
+Each tier runs as its own process through its own `bilten` command and they meet only over
+HTTP, exactly as they would at a real venue. The demo data is made through the cloud's public
+API, so the demo exercises the same paths organizers use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from shared.keys import Keyring, VerifyKey
+from shared.messages import KeyFile, decode
+from shared.qr import write_png
+
+ORGANIZER_EMAIL = "organizer@demo.bilten.test"
+ORGANIZER_PASSWORD = "demo-organizer-pass"  # noqa: S105 - printed for the demo user on purpose
+SEED_FILE = "demo.json"
+
+_FIRST = ["Ana", "Luka", "Mia", "Ivan", "Sara", "Marko", "Lena", "Filip", "Eva", "Nikola", "Maja"]
+_LAST = ["Horvat", "Kovač", "Novak", "Babić", "Marić", "Jurić", "Knežević", "Petrović", "Vuković"]
+
+
+class DemoError(RuntimeError):
+    """The demo could not start; the message says why and what to do."""
+
+
+@dataclass
+class DemoPorts:
+    cloud: int = 8000
+    venue: int = 8100
+
+
+@dataclass
+class Seeded:
+    venue_key: str
+    events: list[dict[str, object]]
+    tokens: list[str] = field(default_factory=list)
+
+
+def _bilten(*args: str) -> list[str]:
+    return [sys.executable, "-m", "shared.cli", *args]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise DemoError(f"the {what} exited with code {proc.returncode}; see its log")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise DemoError(f"the {what} did not become healthy at {url} within {timeout:.0f} s")
+
+
+@contextmanager
+def _process(
+    args: Sequence[str], processes: list[subprocess.Popen[bytes]], log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a tier; servers write to their own log file so the demo's output stays readable."""
+    if log is None:
+        proc = subprocess.Popen(args)
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as sink:
+            proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.STDOUT)
+    processes.append(proc)
+    yield proc
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(processes):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+    for proc in reversed(processes):
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _check(response: httpx.Response, what: str) -> dict[str, object]:
+    if response.status_code >= 400:
+        raise DemoError(f"{what} failed: {response.status_code} {response.text}")
+    data = response.json()
+    assert isinstance(data, dict)
+    return data
+
+
+def _seed(cloud: str, data: Path, progress: Callable[[str], None]) -> Seeded:
+    """Make the demo organizer, venue, two events and their tickets through the public API."""
+    rng = random.Random(7)  # the same names every run, so the demo reads the same
+    with httpx.Client(base_url=cloud, timeout=30) as http:
+        _check(
+            http.post(
+                "/api/v1/auth/signup",
+                json={
+                    "email": ORGANIZER_EMAIL,
+                    "password": ORGANIZER_PASSWORD,
+                    "name": "Demo Organizer",
+                },
+            ),
+            "organizer sign-up",
+        )
+        login = _check(
+            http.post(
+                "/api/v1/auth/login",
+                json={"email": ORGANIZER_EMAIL, "password": ORGANIZER_PASSWORD},
+            ),
+            "organizer login",
+        )
+        http.headers["Authorization"] = f"Bearer {login['access_token']}"
+        venue = _check(http.post("/api/v1/venues", json={"name": "Demo Hall"}), "venue")
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+        plans = [
+            ("Opening Night", start, [("General Admission", 150), ("VIP", 30)]),
+            ("Closing Gala", start + timedelta(days=1), [("Standing", 40), ("Balcony", 20)]),
+        ]
+        seeded = Seeded(venue_key=str(venue["api_key"]), events=[])
+        keyring = Keyring()
+        tickets_dir = data / "tickets"
+        tickets_dir.mkdir(parents=True, exist_ok=True)
+        for name, starts, types in plans:
+            event = _check(
+                http.post(
+                    "/api/v1/events",
+                    json={
+                        "name": name,
+                        "venue_id": venue["venue_id"],
+                        "starts_at": starts.isoformat(),
+                        "ends_at": (starts + timedelta(hours=6)).isoformat(),
+                    },
+                ),
+                f"event {name}",
+            )
+            event_id = event["event_id"]
+            seeded.events.append({"event_id": event_id, "name": name})
+            for type_name, count in types:
+                ticket_type = _check(
+                    http.post(
+                        f"/api/v1/events/{event_id}/ticket-types",
+                        json={"name": type_name, "capacity": count * 2},
+                    ),
+                    f"ticket type {type_name}",
+                )
+                for _ in range(count):
+                    holder = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+                    issued = _check(
+                        http.post(
+                            f"/api/v1/events/{event_id}/tickets",
+                            json={"type_id": ticket_type["type_id"], "holder_name": holder},
+                        ),
+                        "ticket issue",
+                    )
+                    for ticket in issued["tickets"]:  # type: ignore[attr-defined]
+                        seeded.tokens.append(ticket["token"])
+                        slug = f"{event_id}-{type_name.lower().replace(' ', '-')}"
+                        write_png(
+                            ticket["token"], tickets_dir / f"{slug}-{ticket['ticket_id']}.png"
+                        )
+                progress(f"  {name}: {count} x {type_name}")
+            keys = decode(http.get(f"/api/v1/events/{event_id}/keys").content, KeyFile)
+            for entry in keys.keys:
+                keyring.add(VerifyKey.from_entry(entry))
+        # Two revoked tickets, so the gate shows what a refund looks like.
+        for token_text in seeded.tokens[-2:]:
+            ticket_id = _ticket_id_of(token_text, keyring)
+            _check(http.post(f"/api/v1/tickets/{ticket_id}/revoke"), "revoke")
+    keyring.dump(data / "keys.json")
+    _write_rehearsal(data / "rehearsal", seeded.tokens)
+    (data / "tokens.txt").write_text("".join(f"{t}\n" for t in seeded.tokens))
+    (data / "revoked.txt").write_text("".join(f"{t}\n" for t in seeded.tokens[-2:]))
+    (data / SEED_FILE).write_text(
+        json.dumps({"venue_key": seeded.venue_key, "events": seeded.events}, indent=2)
+    )
+    return seeded
+
+
+def _write_rehearsal(folder: Path, tokens: Sequence[str]) -> None:
+    """A door rehearsal the scanner window plays from a folder: admissions, a repeat, a
+    refund and a forgery, one frame a second."""
+    from shared.token import base32_decode, base32_encode
+
+    folder.mkdir(parents=True, exist_ok=True)
+    raw = bytearray(base32_decode(tokens[0]))
+    raw[-1] ^= 0x01  # one flipped bit in the signature
+    frames = [
+        ("1-admitted.png", tokens[0]),
+        ("2-admitted.png", tokens[1]),
+        ("3-same-ticket-again.png", tokens[0]),
+        ("4-refunded.png", tokens[-1]),
+        ("5-forged.png", base32_encode(bytes(raw))),
+        ("6-admitted.png", tokens[2]),
+    ]
+    for name, text in frames:
+        write_png(text, folder / name)
+
+
+def _ticket_id_of(token_text: str, keyring: Keyring) -> str:
+    from shared.token import verify_token
+
+    return verify_token(token_text, keyring).ticket_ref
+
+
+def _has_display() -> bool:
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
+
+
+def _pairing_code(venue_data: Path, gate: str) -> str:
+    out = subprocess.run(
+        _bilten("venue", "pairing-code", "--gate", gate, "--data", str(venue_data), "--json"),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    code = json.loads(out)["code"]
+    assert isinstance(code, str)
+    return code
+
+
+def run_demo(
+    data: Path,
+    ports: DemoPorts,
+    *,
+    host: str = "127.0.0.1",
+    seed_only: bool = False,
+    scanner: bool = True,
+    out: Callable[[str], None] = print,
+) -> int:
+    data = data.resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    cloud_url = f"http://{host}:{ports.cloud}"
+    venue_url = f"http://{host}:{ports.venue}"
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        with _process(
+            _bilten(
+                "cloud",
+                "serve",
+                "--host",
+                host,
+                "--port",
+                str(ports.cloud),
+                "--data",
+                str(data / "cloud"),
+            ),
+            processes,
+            data / "logs" / "cloud.log",
+        ) as cloud:
+            _wait_healthy(cloud_url, cloud, "cloud")
+        seed_path = data / SEED_FILE
+        if seed_path.exists():
+            seed = json.loads(seed_path.read_text())
+            out(f"Using the demo data already in {data}")
+        else:
+            out("Seeding the demo organizer, venue, events and tickets...")
+            seeded = _seed(cloud_url, data, out)
+            seed = {"venue_key": seeded.venue_key, "events": seeded.events}
+            tokens = len(seeded.tokens)
+            out(f"Wrote {tokens} tokens to {data / 'tokens.txt'}, QR codes to {data / 'tickets'}")
+        if seed_only:
+            return 0
+
+        venue_data = data / "venue"
+        subprocess.run(
+            _bilten(
+                "venue",
+                "pair",
+                "--cloud",
+                cloud_url,
+                "--key",
+                seed["venue_key"],
+                "--data",
+                str(venue_data),
+            ),
+            check=True,
+        )
+        with _process(
+            _bilten(
+                "venue",
+                "serve",
+                "--host",
+                host,
+                "--port",
+                str(ports.venue),
+                "--data",
+                str(venue_data),
+                "--sync-interval",
+                "2",
+            ),
+            processes,
+            data / "logs" / "venue.log",
+        ) as venue:
+            _wait_healthy(venue_url, venue, "venue server")
+
+        scanner_data = data / "scanner"
+        # The scanner keeps its pairing in this file; pair only a fresh demo scanner.
+        if not (scanner_data / "scanner.sqlite3").exists():
+            code = _pairing_code(venue_data, "Main Entrance")
+            subprocess.run(
+                _bilten(
+                    "scanner",
+                    "pair",
+                    "--venue",
+                    venue_url,
+                    "--code",
+                    code,
+                    "--name",
+                    "Demo Scanner",
+                    "--data",
+                    str(scanner_data),
+                ),
+                check=True,
+            )
+        _print_banner(out, cloud_url, venue_url, data)
+        if scanner and _has_display():
+            with _process(
+                _bilten(
+                    "scanner",
+                    "--data",
+                    str(scanner_data),
+                    "--source",
+                    f"folder:{data / 'tickets'}",
+                ),
+                processes,
+            ) as gate:
+                gate.wait()
+        else:
+            if scanner:
+                out(
+                    "No display found, so the scanner window is not opened. The servers keep "
+                    "running; press Ctrl-C to stop."
+                )
+            while all(p.poll() is None for p in processes):
+                time.sleep(0.5)
+        return 0
+    except subprocess.CalledProcessError as exc:
+        raise DemoError(f"`{' '.join(exc.cmd[2:])}` failed with code {exc.returncode}") from exc
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(processes)
+
+
+def _print_banner(out: Callable[[str], None], cloud: str, venue: str, data: Path) -> None:
+    out("")
+    out("Bilten demo is running")
+    out(f"  Cloud API        {cloud}   (OpenAPI: {cloud}/schema)")
+    out(f"  Venue server     {venue}   (OpenAPI: {venue}/schema)")
+    out(f"  Organizer login  {ORGANIZER_EMAIL} / {ORGANIZER_PASSWORD}")
+    out(f"  Tickets          {data / 'tickets'} (printable QR codes), {data / 'tokens.txt'}")
+    out(f"  Revoked samples  {data / 'revoked.txt'}")
+    out(f"  Door rehearsal   {data / 'rehearsal'} (what the scanner window is reading)")
+    out(f"  Server logs      {data / 'logs'}")
+    out(f"  Public keys      {data / 'keys.json'}  (bilten ticket verify --keys ...)")
+    out("")

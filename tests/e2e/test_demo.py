@@ -1,0 +1,108 @@
+"""`bilten demo`, run the way a new user runs it: as a command, in its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.support import free_port, port_open
+
+
+def bilten(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "shared.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_seed_only_writes_tokens_keys_and_printable_tickets(tmp_path):
+    data = tmp_path / "demo"
+    result = bilten("demo", "--seed-only", "--data", str(data), "--cloud-port", str(free_port()))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    tokens = (data / "tokens.txt").read_text().split()
+    assert len(tokens) >= 200
+    verified = bilten("ticket", "verify", "--keys", str(data / "keys.json"), *tokens)
+    lines = [json.loads(line) for line in verified.stdout.splitlines()]
+    assert verified.returncode == 0
+    assert all(line["valid"] for line in lines) and len(lines) == len(tokens)
+    assert len({line["event_id"] for line in lines}) >= 2
+    keys = json.loads((data / "keys.json").read_text())["keys"]
+    assert len({k["public_key"] for k in keys}) == len({k["event_id"] for k in keys}) >= 2
+
+    pngs = sorted((data / "tickets").glob("*.png"))
+    assert len(pngs) == len(tokens)
+    decoded = bilten("scanner", "decode", *map(str, pngs[:3]))
+    codes = [json.loads(line)["codes"] for line in decoded.stdout.splitlines()]
+    assert all(len(c) == 1 and c[0] in tokens for c in codes)
+
+
+def test_demo_without_a_display_keeps_the_servers_running_until_interrupted(tmp_path):
+    cloud_port, venue_port = free_port(), free_port()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "demo",
+            "--data",
+            str(tmp_path / "demo"),
+            "--cloud-port",
+            str(cloud_port),
+            "--venue-port",
+            str(venue_port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        output = _read_until(proc, "press Ctrl-C to stop", timeout=240)
+        assert f"http://127.0.0.1:{cloud_port}" in output
+        assert "organizer@demo.bilten.test" in output
+        assert "No display found" in output
+
+        # The venue server pulls every ticket from the cloud in the background.
+        deadline = time.monotonic() + 60
+        health: dict = {}
+        while time.monotonic() < deadline:
+            health = httpx.get(f"http://127.0.0.1:{venue_port}/health", timeout=5).json()
+            if health.get("tickets", 0) >= 200:
+                break
+            time.sleep(0.5)
+        assert health["paired"] and health["tickets"] >= 200
+        assert health["devices"] == 1  # the demo scanner is paired
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    assert proc.returncode == 0
+    assert not port_open("127.0.0.1", cloud_port) and not port_open("127.0.0.1", venue_port)
+
+
+def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> str:
+    assert proc.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line and proc.poll() is not None:
+            break
+        seen.append(line)
+        if marker in line:
+            return "".join(seen)
+    raise AssertionError("demo did not come up:\n" + "".join(seen))
