@@ -7,12 +7,15 @@ devices break on the node id, the same way on every node.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 _MAX_COUNTER = 0xFFFF
+# The same alphabet the sync messages accept for a timestamp's node (shared.messages.HlcText).
+_NODE = re.compile(r"[A-Za-z0-9_.]{1,64}")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -45,8 +48,8 @@ class HybridClock:
     """Thread-safe HLC for one node."""
 
     def __init__(self, node: str, wall: Callable[[], int] = wall_clock_ms) -> None:
-        if "-" in node or not node:
-            raise ValueError("node id must be non-empty and contain no '-'")
+        if not _NODE.fullmatch(node):
+            raise ValueError("node id must be 1-64 letters, digits, '_' or '.'")
         self.node = node
         self._wall = wall
         self._last = Hlc(0, 0, node)

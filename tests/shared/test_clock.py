@@ -50,3 +50,9 @@ def test_counter_overflow_borrows_a_millisecond():
     clock = HybridClock("a", StepClock(7))
     stamps = [clock.now() for _ in range(70_000)]
     assert all(b > a for a, b in itertools.pairwise(stamps))
+
+
+@pytest.mark.parametrize("node", ["", "a-b", "gate 1", "x" * 65])
+def test_node_ids_the_sync_messages_would_refuse_are_refused_up_front(node):
+    with pytest.raises(ValueError):
+        HybridClock(node)
