@@ -1,225 +1,261 @@
+"""The scanner's sync against a real venue server on a loopback port."""
+
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
+from scanner_app.core import ScannerCore
 from scanner_app.errors import VenueRefused
 from scanner_app.store import Store
 from scanner_app.sync import SyncService, SyncStatus, VenueClient
-from shared.clock import Hlc, HybridClock
-from shared.messages import (
-    ManifestPage,
-    PairResponse,
-    ScanAck,
-    ScanBatch,
-    ScanFeed,
-    ScanRecord,
-    decode,
-    encode,
-)
+from shared.clock import Hlc, HybridClock, wall_clock_ms
+from shared.messages import ManifestPage, ScanBatch
 from shared.reasons import Reason
-from shared.token import ticket_ref
-from tests.scanner.gate import Gate, TicketMaker, ticket_entry
-from tests.support import free_port
+from shared.token import TicketClaims, ticket_ref
+from tests.scanner.gate import TicketMaker, ticket_entry
+from tests.support import ServerThread, free_port, serving
+from venue_server.app import create_app
+from venue_server.cloud_sync import apply_manifest_page
+from venue_server.pairing import issue_pairing_code
+from venue_server.settings import VenueSettings
+from venue_server.store import CloudLink, VenueStore
 
 
-class FakeVenue:
-    """The venue server's scanner API as seen on the wire: a stand-in for the other tier."""
+@dataclass
+class Venue:
+    """A running venue server and its own store, as its manager's machine holds it."""
 
-    def __init__(self, maker: TicketMaker, tickets: int = 5, page: int = 2) -> None:
-        self.maker = maker
-        self.claims = [maker.claims() for _ in range(tickets)]
-        self.page = page
-        self.received: list[ScanRecord] = []
-        self.feed: list[ScanRecord] = []
-        self.ack_at_most: int | None = None
-        self.tokens_seen: set[str] = set()
+    url: str
+    store: VenueStore
+    maker: TicketMaker
+    pages: int = 0
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.tokens_seen.add(request.headers.get("Authorization", ""))
-        path = request.url.path
-        if path == "/api/v1/pair":
-            body = json.loads(request.content)
-            if body["code"] != "GOOD-CODE":
-                return httpx.Response(400, json={"status_code": 400, "detail": "unknown code"})
-            answer = PairResponse(
-                device_id="dnew42", device_token="secret", venue_name="Arena", gate="East"
-            )
-            return httpx.Response(200, content=encode(answer))
-        if request.headers.get("Authorization") != "Bearer secret":
-            return httpx.Response(401, json={"status_code": 401, "detail": "unknown device"})
-        if path == "/api/v1/manifest":
-            start = int(request.url.params.get("cursor") or 0)
-            chunk = self.claims[start : start + self.page]
-            end = start + len(chunk)
-            page = ManifestPage(
-                next_cursor=str(end),
-                has_more=end < len(self.claims),
-                remaining=len(self.claims) - end,
+    def code(self, gate: str = "East") -> str:
+        return issue_pairing_code(self.store, gate, 900, int(time.time()))
+
+    def sell(self, count: int) -> list[TicketClaims]:
+        """Tickets reaching the venue's manifest, the way a cloud sync round lands them."""
+        claims = [self.maker.claims() for _ in range(count)]
+        self.pages += 1
+        apply_manifest_page(
+            self.store,
+            ManifestPage(
+                next_cursor=f"cloud-page-{self.pages}",
+                has_more=False,
                 events=[self.maker.event_entry()],
                 keys=[self.maker.key_entry()],
-                tickets=[ticket_entry(c, f"Guest {i}") for i, c in enumerate(chunk, start)],
-            )
-            return httpx.Response(200, content=encode(page))
-        if path == "/api/v1/scans" and request.method == "POST":
-            batch = decode(request.content, ScanBatch)
-            accepted = batch.scans[: self.ack_at_most] if self.ack_at_most else batch.scans
-            known = {s.scan_id for s in self.received}
-            self.received += [s for s in accepted if s.scan_id not in known]
-            ack = ScanAck(stored=len(accepted), duplicates=0, acked=[s.scan_id for s in accepted])
-            return httpx.Response(200, content=encode(ack))
-        if path == "/api/v1/scans":
-            start = int(request.url.params.get("cursor") or 0)
-            feed = ScanFeed(
-                next_cursor=str(len(self.feed)), has_more=False, scans=self.feed[start:]
-            )
-            return httpx.Response(200, content=encode(feed))
-        return httpx.Response(404, json={"status_code": 404, "detail": "no such path"})
-
-    def client_factory(self, url: str, token: str | None) -> VenueClient:
-        return VenueClient(url, token, transport=httpx.MockTransport(self.handle))
+                tickets=[ticket_entry(c, f"Guest {n}") for n, c in enumerate(claims)],
+            ),
+        )
+        return claims
 
 
-def paired_store(tmp_path: Path, venue: FakeVenue) -> tuple[Store, SyncService, HybridClock]:
-    store = Store(tmp_path / "scanner.sqlite3")
-    clock = HybridClock("dnew42")
-    service = SyncService(store, clock, venue.client_factory, page_limit=2, batch_size=2)
-    service.pair("http://venue.test/", "GOOD-CODE", "North 1", gate=None)
-    return store, service, clock
-
-
-def test_pairing_stores_the_token_and_gate(tmp_path: Path, maker: TicketMaker) -> None:
-    venue = FakeVenue(maker)
-    store, _, _ = paired_store(tmp_path, venue)
-
-    device = store.device()
-
-    assert device is not None
-    assert (device.device_id, device.device_token, device.gate) == ("dnew42", "secret", "East")
-    assert device.venue_url == "http://venue.test"
+@pytest.fixture
+def venue_store(tmp_path: Path) -> Iterator[VenueStore]:
+    store = VenueStore(tmp_path / "venue" / "venue.sqlite3")
+    # The venue's name comes from its cloud pairing; sync is off, so that cloud is never called.
+    store.set_cloud_link(CloudLink(f"http://127.0.0.1:{free_port()}", "venue-key", "Arena"))
+    yield store
     store.close()
 
 
-def test_a_refused_pairing_code_raises_with_the_venues_reason(
-    tmp_path: Path, maker: TicketMaker
+@pytest.fixture
+def venue(tmp_path: Path, venue_store: VenueStore, maker: TicketMaker) -> Iterator[Venue]:
+    settings = VenueSettings(data_dir=tmp_path / "venue")
+    with serving(create_app(settings, store=venue_store, sync=False)) as server:
+        yield Venue(server.url, venue_store, maker)
+
+
+@dataclass
+class Scanner:
+    store: Store
+    clock: HybridClock
+    sync: SyncService
+
+    def core(self) -> ScannerCore:
+        return ScannerCore(self.store, self.clock)
+
+
+def paired_scanner(
+    folder: Path, venue: Venue, name: str = "North 1", gate: str = "North", wall_offset_ms: int = 0
+) -> Scanner:
+    store = Store(folder / "scanner.sqlite3")
+    service = SyncService(store, None, page_limit=2, batch_size=2)
+    device = service.pair(venue.url + "/", venue.code(gate), name)
+    clock = HybridClock(device.device_id, wall=lambda: wall_clock_ms() + wall_offset_ms)
+    return Scanner(store, clock, SyncService(store, clock, page_limit=2, batch_size=2))
+
+
+@pytest.fixture
+def scanner(tmp_path: Path, venue: Venue) -> Iterator[Scanner]:
+    scanner = paired_scanner(tmp_path / "scanner", venue)
+    yield scanner
+    scanner.store.close()
+
+
+def test_pairing_stores_the_token_and_the_gate_the_code_was_made_for(
+    tmp_path: Path, venue: Venue
 ) -> None:
     store = Store(tmp_path / "scanner.sqlite3")
-    service = SyncService(store, None, FakeVenue(maker).client_factory)
+    service = SyncService(store, None)
 
-    with pytest.raises(VenueRefused, match="unknown code"):
-        service.pair("http://venue.test", "USED-CODE", "North 1")
+    device = service.pair(venue.url + "/", venue.code(gate="East"), "North 1")
+
+    assert store.device() == device
+    assert (device.gate, device.device_name, device.venue_name) == ("East", "North 1", "Arena")
+    assert device.venue_url == venue.url
+    assert [(d.device_id, d.name, d.gate) for d in venue.store.devices()] == [
+        (device.device_id, "North 1", "East")
+    ]
+    # The token it keeps is the one the venue accepts.
+    assert SyncService(store, HybridClock(device.device_id)).sync_once().online
+    store.close()
+
+
+def test_an_unknown_or_used_pairing_code_is_refused_with_the_venues_reason(
+    tmp_path: Path, venue: Venue
+) -> None:
+    store = Store(tmp_path / "scanner.sqlite3")
+    service = SyncService(store, None)
+    code = venue.code()
+    paired_elsewhere = Store(tmp_path / "other.sqlite3")
+    SyncService(paired_elsewhere, None).pair(venue.url, code, "South 1")
+    paired_elsewhere.close()
+
+    with pytest.raises(VenueRefused, match="unknown pairing code") as unknown:
+        service.pair(venue.url, "ABCD-EFGH", "North 1")
+    with pytest.raises(VenueRefused, match="already been used"):
+        service.pair(venue.url, code, "North 1")
+
+    assert unknown.value.status_code == 403
     assert store.device() is None
+    assert len(venue.store.devices()) == 1
     store.close()
 
 
-def test_sync_pulls_the_manifest_page_by_page_with_progress(
-    tmp_path: Path, maker: TicketMaker
+def test_sync_pulls_the_manifest_page_by_page_then_resumes_from_its_cursor(
+    venue: Venue, scanner: Scanner
 ) -> None:
-    venue = FakeVenue(maker, tickets=5, page=2)
-    store, service, _ = paired_store(tmp_path, venue)
+    sold = venue.sell(5)
     progress: list[tuple[int, int]] = []
 
-    report = service.sync_once(lambda done, left: progress.append((done, left)))
+    report = scanner.sync.sync_once(lambda done, left: progress.append((done, left)))
 
     assert report.status is SyncStatus.ONLINE
     assert report.tickets_pulled == 5
     assert progress == [(2, 3), (4, 1), (5, 0)]
-    assert store.ticket_count() == 5
-    assert store.ticket(ticket_ref(venue.claims[4].ticket_id)) is not None
-    # A second sync resumes from the cursor instead of downloading everything again.
-    assert service.sync_once().tickets_pulled == 0
-    store.close()
+    assert scanner.store.ticket_count() == 5
+    assert scanner.store.ticket(ticket_ref(sold[4].ticket_id)) is not None
+    # Nothing new: nothing downloaded again. Something new: only that.
+    assert scanner.sync.sync_once().tickets_pulled == 0
+    late = venue.sell(1)
+    assert scanner.sync.sync_once().tickets_pulled == 1
+    assert scanner.store.ticket(ticket_ref(late[0].ticket_id)) is not None
+    assert scanner.store.ticket_count() == 6
 
 
-def test_sync_uploads_own_scans_and_marks_only_acked_ones(
-    tmp_path: Path, maker: TicketMaker
+def test_uploaded_scans_are_held_by_the_venue_once_and_no_longer_pending(
+    venue: Venue, scanner: Scanner
 ) -> None:
-    from scanner_app.core import ScannerCore
+    sold = venue.sell(3)
+    scanner.sync.sync_once()
+    core = scanner.core()
+    verdicts = [core.scan(venue.maker.token(claims)) for claims in sold]
+    own = scanner.store.pending_scans(10)
+    assert all(v.admit for v in verdicts) and scanner.store.pending_count() == 3
 
-    venue = FakeVenue(maker)
-    store, service, clock = paired_store(tmp_path, venue)
-    service.sync_once()
-    core = ScannerCore(store, clock)
-    for _ in range(3):
-        core.scan(maker.token())
-    venue.ack_at_most = 1
+    report = scanner.sync.sync_once()
 
-    partial = service.sync_once()
-    venue.ack_at_most = None
-    full = service.sync_once()
+    assert report.status is SyncStatus.ONLINE
+    assert (report.scans_pushed, report.pending) == (3, 0)
+    assert scanner.store.pending_count() == 0
+    held, _ = venue.store.scans_after(0, 10)
+    assert [record for _, record in held] == own
+    assert venue.store.scan_counts() == (3, 3)  # held, and waiting for the venue's cloud upload
 
-    assert partial.scans_pushed == 1 and partial.pending == 2
-    assert full.scans_pushed == 2 and full.pending == 0
-    assert len(venue.received) == 3
-    assert {s.device_id for s in venue.received} == {"dnew42"}
-    store.close()
+    # A scanner that crashed before marking its upload sends the same batch again.
+    device = scanner.store.device()
+    assert device is not None
+    client = VenueClient(device.venue_url, device.device_token)
+    replay = client.push_scans(ScanBatch(scans=own))
+    client.close()
+
+    assert (replay.stored, replay.duplicates) == (0, 3)
+    assert set(replay.acked) == {r.scan_id for r in own}
+    assert venue.store.scan_counts() == (3, 3)
 
 
-def test_sync_brings_other_gates_scans_and_advances_the_clock(
-    tmp_path: Path, maker: TicketMaker
+def test_other_gates_scans_reach_the_history_and_advance_the_clock(
+    tmp_path: Path, venue: Venue, scanner: Scanner
 ) -> None:
-    from scanner_app.core import ScannerCore
+    (claims,) = venue.sell(1)
+    # The other gate's clock runs a minute fast.
+    south = paired_scanner(tmp_path / "south", venue, "South 9", "South", wall_offset_ms=60_000)
+    south.sync.sync_once()
+    assert south.core().scan(venue.maker.token(claims)).admit
+    assert south.sync.sync_once().scans_pushed == 1
+    (their_scan,) = south.store.recent_scans()
+    south.store.close()
 
-    venue = FakeVenue(maker)
-    store, service, clock = paired_store(tmp_path, venue)
-    claims = maker.claims()
-    future = int(time.time() * 1000) + 60_000  # the other gate's clock runs a minute fast
-    venue.feed.append(
-        ScanRecord(
-            scan_id="0190f2a4-0000-7000-8000-0000000000aa",
-            device_id="dsouth9",
-            device_name="South 9",
-            gate="South",
-            hlc=Hlc(future, 3, "dsouth9").encode(),
-            scanned_at_ms=future,
-            reason=Reason.ADMITTED,
-            event_id=maker.event_id,
-            ticket_id=ticket_ref(claims.ticket_id),
-        )
-    )
-
-    report = service.sync_once()
-    verdict = ScannerCore(store, clock).scan(maker.token(claims))
+    report = scanner.sync.sync_once()
+    verdict = scanner.core().scan(venue.maker.token(claims))
 
     assert report.scans_pulled == 1
+    assert scanner.store.scan(their_scan.scan_id) == their_scan
     assert verdict.reason is Reason.ALREADY_ADMITTED
     assert verdict.previous is not None and verdict.previous.gate == "South"
-    assert clock.now() > Hlc(future, 3, "dsouth9")
-    store.close()
+    assert verdict.previous.device_name == "South 9"
+    assert scanner.clock.now() > Hlc.parse(their_scan.hlc)
 
 
-def test_a_revoked_device_reports_unauthorized(tmp_path: Path, maker: TicketMaker) -> None:
-    venue = FakeVenue(maker)
-    store, service, _ = paired_store(tmp_path, venue)
-    device = store.device()
+def test_a_device_the_venue_revoked_reports_unauthorized_and_keeps_its_scans(
+    venue: Venue, scanner: Scanner
+) -> None:
+    (claims,) = venue.sell(1)
+    scanner.sync.sync_once()
+    scanner.core().scan(venue.maker.token(claims))
+    device = scanner.store.device()
     assert device is not None
-    store.save_device(replace(device, device_token="no-longer-valid"))
+    assert venue.store.revoke_device(device.device_id, int(time.time()))
 
-    report = service.sync_once()
+    report = scanner.sync.sync_once()
 
     assert report.status is SyncStatus.UNAUTHORIZED
-    store.close()
+    assert "revoked" in report.detail
+    assert scanner.store.pending_count() == 1
+    assert venue.store.scan_counts() == (0, 0)
 
 
-def test_offline_venue_is_reported_and_the_gate_keeps_admitting(gate: Gate) -> None:
-    port = free_port()  # nothing listens here: connection refused, like a venue that is down
-    device = gate.store.device()
-    assert device is not None
-    gate.store.save_device(replace(device, venue_url=f"http://127.0.0.1:{port}"))
-    service = SyncService(gate.store, gate.clock)
-    core = gate.core()
-    core.scan(gate.sell())
+def test_offline_venue_is_reported_and_the_gate_keeps_admitting(
+    tmp_path: Path, venue_store: VenueStore, maker: TicketMaker
+) -> None:
+    settings = VenueSettings(data_dir=tmp_path / "venue")
+    port = free_port()
+    server = ServerThread(create_app(settings, store=venue_store, sync=False), port).start()
+    venue = Venue(server.url, venue_store, maker)
+    sold = venue.sell(2)
+    scanner = paired_scanner(tmp_path / "scanner", venue)
+    assert scanner.sync.sync_once().online
+    core = scanner.core()
+    core.scan(maker.token(sold[0]))
+    server.stop()  # the venue goes down: its port now refuses connections
 
-    report = service.sync_once()
-    verdict = core.scan(gate.sell())
+    report = scanner.sync.sync_once()
+    verdict = core.scan(maker.token(sold[1]))
 
     assert report.status is SyncStatus.OFFLINE
     assert not report.online
     assert report.pending == 1
     assert verdict.admit
-    assert gate.store.pending_count() == 2
+    assert scanner.store.pending_count() == 2
+
+    with serving(create_app(settings, store=venue_store, sync=False), port):
+        back = scanner.sync.sync_once()
+    assert back.online and back.scans_pushed == 2
+    assert venue_store.scan_counts() == (2, 2)
+    scanner.store.close()

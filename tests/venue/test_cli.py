@@ -13,23 +13,29 @@ import pytest
 
 from shared.cli import main
 from tests.support import free_port, serving
-from tests.venue.cloud_double import CloudDouble
-from tests.venue.conftest import Issuer
+from tests.venue.cloud_server import Cloud, Organizer
 from venue_server.app import create_app
 from venue_server.settings import VenueSettings
 from venue_server.store import VenueStore
 
-KEY = "venue-key-123"
-
 
 def test_pair_stores_the_cloud_and_the_venue_name(
-    tmp_path: Path, issuer: Issuer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, cloud: Cloud, organizer: Organizer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cloud = CloudDouble(KEY, [issuer.page([], "c1")], venue_name="Grand Hall")
-    with serving(cloud.app()) as server:
-        code = main(
-            ["venue", "pair", "--cloud", server.url + "/", "--key", KEY, "--data", str(tmp_path)]
-        )
+    venue = organizer.venue("Grand Hall")
+
+    code = main(
+        [
+            "venue",
+            "pair",
+            "--cloud",
+            cloud.url + "/",
+            "--key",
+            venue.api_key,
+            "--data",
+            str(tmp_path),
+        ]
+    )
 
     assert code == 0
     assert "Grand Hall" in capsys.readouterr().out
@@ -37,17 +43,13 @@ def test_pair_stores_the_cloud_and_the_venue_name(
     link = store.cloud_link()
     store.close()
     assert link is not None
-    assert (link.url, link.api_key, link.venue_name) == (server.url, KEY, "Grand Hall")
+    assert (link.url, link.api_key, link.venue_name) == (cloud.url, venue.api_key, "Grand Hall")
 
 
 def test_pair_explains_a_refused_key_and_stores_nothing(
-    tmp_path: Path, issuer: Issuer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, cloud: Cloud, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cloud = CloudDouble(KEY, [issuer.page([], "c1")])
-    with serving(cloud.app()) as server:
-        code = main(
-            ["venue", "pair", "--cloud", server.url, "--key", "guess", "--data", str(tmp_path)]
-        )
+    code = main(["venue", "pair", "--cloud", cloud.url, "--key", "guess", "--data", str(tmp_path)])
 
     assert code == 1
     assert "refused the venue key" in capsys.readouterr().err
@@ -59,7 +61,7 @@ def test_pair_explains_an_unreachable_cloud(
 ) -> None:
     url = f"http://127.0.0.1:{free_port()}"
 
-    code = main(["venue", "pair", "--cloud", url, "--key", KEY, "--data", str(tmp_path)])
+    code = main(["venue", "pair", "--cloud", url, "--key", "venue-key", "--data", str(tmp_path)])
 
     assert code == 1
     assert f"cannot reach the cloud at {url}" in capsys.readouterr().err

@@ -1,20 +1,21 @@
+"""The venue's sync with the cloud: the real cloud app over loopback HTTP, or a closed port."""
+
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 
-from shared.messages import ManifestPage, ScanBatch, encode
+from shared.messages import ScanBatch, ScanRecord, encode
 from tests.support import free_port, serving
-from tests.venue.cloud_double import CloudDouble
-from tests.venue.conftest import Issuer, Venue, scan
+from tests.venue.cloud_server import Cloud, CloudVenue, Organizer, Wire
+from tests.venue.conftest import Venue, scan
 from venue_server.app import create_app
-from venue_server.cloud_sync import SyncRunner
+from venue_server.cloud_sync import CloudClient, SyncRunner
 from venue_server.settings import VenueSettings
 from venue_server.store import CloudLink, VenueStore
-
-KEY = "venue-key-123"
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
@@ -32,96 +33,194 @@ class FakeMonotonic:
         return self.now
 
 
-def _pages(issuer: Issuer, count: int, per_page: int) -> list[ManifestPage]:
-    pages = []
-    for n in range(count):
-        tickets = [issuer.issue()[1] for _ in range(per_page)]
-        pages.append(issuer.page(tickets, f"cur-{n + 1}", has_more=n + 1 < count))
-    return pages
+def _link(store: VenueStore, cloud: Cloud, venue: CloudVenue, key: str | None = None) -> None:
+    store.set_cloud_link(CloudLink(cloud.url, key or venue.api_key, venue.name))
+
+
+def _runner(store: VenueStore, settings: VenueSettings, wire: Wire) -> SyncRunner:
+    def client(link: CloudLink) -> CloudClient:
+        return CloudClient(link.url, link.api_key, transport=wire)
+
+    return SyncRunner(store, settings, client_factory=client)
+
+
+def _scans_of(venue: CloudVenue, tickets: list[dict[str, Any]]) -> list[ScanRecord]:
+    return [scan("dtablet1", ticket_id=t["ticket_id"], event_id=venue.event_id) for t in tickets]
 
 
 def test_a_round_pulls_every_page_and_uploads_pending_scans(
-    store: VenueStore, settings: VenueSettings, issuer: Issuer
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
 ) -> None:
-    cloud = CloudDouble(KEY, _pages(issuer, 3, 2))
-    records = [scan("dtablet1") for _ in range(5)]
+    tickets = organizer.issue(cloud_venue, 6)
+    records = _scans_of(cloud_venue, tickets[:5])
     store.add_scans(records, 0)
-    small_batches = VenueSettings(data_dir=settings.data_dir, upload_batch=2)
+    _link(store, cloud, cloud_venue)
+    wire = Wire()
+    runner = _runner(store, settings.with_overrides(upload_batch=2), wire)
 
-    with serving(cloud.app()) as server:
-        store.set_cloud_link(CloudLink(server.url, KEY, "Hall"))
-        runner = SyncRunner(store, small_batches)
-        assert runner.run_once()
+    assert runner.run_once(), runner.status.snapshot().last_error
 
-    assert cloud.cursors_asked == ["", "cur-1", "cur-2"]
-    assert store.ticket_count() == 6
-    assert store.cloud_cursor() == "cur-3"
-    assert set(cloud.received) == {r.scan_id for r in records}
+    # The cloud serves two tickets a page: three pages, each asked for from the last cursor.
+    cursors = wire.manifest_cursors()
+    assert len(cursors) == 3 and cursors[0] == ""
+    assert store.cloud_cursor() not in cursors
+    rows, _ = store.tickets_after(0, 100)
+    assert {t.ticket_id for _, t in rows} == {t["ticket_id"] for t in tickets}
+    uploads = [r for r in wire.requests if r.url.path == "/api/v1/venue/scans"]
+    assert len(uploads) == 3  # five scans, two a batch
+    assert sorted(organizer.scan_ids(cloud_venue)) == sorted(r.scan_id for r in records)
     assert store.scan_counts() == (5, 0)
     assert runner.status.snapshot().last_success_at is not None
 
 
-def test_a_failure_mid_manifest_keeps_applied_pages_and_resumes_after_them(
-    store: VenueStore, settings: VenueSettings, issuer: Issuer
+def test_a_pull_cut_off_mid_manifest_keeps_applied_pages_and_resumes_after_them(
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
 ) -> None:
-    cloud = CloudDouble(KEY, _pages(issuer, 3, 2), failing_cursors={"cur-2"})
-    with serving(cloud.app()) as server:
-        store.set_cloud_link(CloudLink(server.url, KEY, "Hall"))
-        runner = SyncRunner(store, settings)
+    organizer.issue(cloud_venue, 6)
+    _link(store, cloud, cloud_venue)
 
-        assert not runner.run_once()
-        assert store.ticket_count() == 4
-        assert store.cloud_cursor() == "cur-2"
-        assert "500" in str(runner.status.snapshot().last_error)
+    def cut_after_first_page(request: httpx.Request) -> None:
+        if request.url.path == "/api/v1/venue/manifest":
+            cloud.stop()  # the cloud goes away between two pages of one round
 
-        cloud.failing_cursors.clear()
-        cloud.cursors_asked.clear()
-        assert runner.run_once()
+    first = Wire(after=cut_after_first_page)
+    assert not _runner(store, settings, first).run_once()
 
-    assert cloud.cursors_asked == ["cur-2"]
+    assert store.ticket_count() == 2
+    assert len(first.manifest_cursors()) == 2  # the second page found the port closed
+    kept_cursor = store.cloud_cursor()
+    assert kept_cursor == first.manifest_cursors()[1] != ""
+
+    cloud.start()
+    second = Wire()
+    runner = _runner(store, settings, second)
+    assert runner.run_once(), runner.status.snapshot().last_error
+
+    assert second.manifest_cursors()[0] == kept_cursor
+    assert len(second.manifest_cursors()) == 2
     assert store.ticket_count() == 6
 
 
-def test_only_scans_the_cloud_acknowledged_are_marked_uploaded(
-    store: VenueStore, settings: VenueSettings, issuer: Issuer
+def test_a_failed_round_is_recorded_with_the_cloud_unreachable(
+    store: VenueStore, settings: VenueSettings, cloud: Cloud, cloud_venue: CloudVenue
 ) -> None:
-    cloud = CloudDouble(KEY, _pages(issuer, 1, 1), ack_limit=2)
-    records = [scan("dtablet1") for _ in range(3)]
+    _link(store, cloud, cloud_venue)
+    cloud.stop()
+    runner = SyncRunner(store, settings)
+
+    assert not runner.run_once()
+
+    assert "cannot reach the cloud" in str(runner.status.snapshot().last_error)
+    cloud.start()
+    assert runner.run_once()
+    assert runner.status.snapshot().failures == 0
+
+
+def test_revocations_reach_the_venue_on_its_next_round(
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
+) -> None:
+    tickets = organizer.issue(cloud_venue, 3)
+    _link(store, cloud, cloud_venue)
+    runner = SyncRunner(store, settings)
+    assert runner.run_once()
+
+    organizer.revoke(tickets[1]["ticket_id"])
+    assert runner.run_once()
+
+    rows, _ = store.tickets_after(0, 100)
+    revoked = {t.ticket_id: t.revoked for _, t in rows}
+    assert revoked == {
+        tickets[0]["ticket_id"]: False,
+        tickets[1]["ticket_id"]: True,
+        tickets[2]["ticket_id"]: False,
+    }
+
+
+def test_uploading_again_stores_nothing_twice(
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
+) -> None:
+    records = _scans_of(cloud_venue, organizer.issue(cloud_venue, 3))
     store.add_scans(records, 0)
-    with serving(cloud.app()) as server:
-        store.set_cloud_link(CloudLink(server.url, KEY, "Hall"))
-        runner = SyncRunner(store, settings)
+    _link(store, cloud, cloud_venue)
+    # The cloud stored a batch, but the venue went down before it noted the acknowledgement.
+    with CloudClient(cloud.url, cloud_venue.api_key) as client:
+        first = client.upload(ScanBatch(scans=records))
+    assert (first.stored, first.duplicates) == (3, 0)
+    assert store.scan_counts() == (3, 3)
 
-        assert not runner.run_once()
-        assert store.scan_counts() == (3, 1)
-        assert [r.scan_id for r in store.pending_scans(10)] == [records[2].scan_id]
-
-        cloud.ack_limit = None
-        assert runner.run_once()
+    runner = SyncRunner(store, settings)
+    assert runner.run_once(), runner.status.snapshot().last_error
 
     assert store.scan_counts() == (3, 0)
-    assert set(cloud.received) == {r.scan_id for r in records}
+    assert sorted(organizer.scan_ids(cloud_venue)) == sorted(r.scan_id for r in records)
+    with CloudClient(cloud.url, cloud_venue.api_key) as client:
+        replay = client.upload(ScanBatch(scans=records))
+    assert (replay.stored, replay.duplicates) == (0, 3)
+    assert set(replay.acked) == {r.scan_id for r in records}
+
+
+def test_a_scan_for_another_venues_event_does_not_block_uploads(
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
+) -> None:
+    ours = _scans_of(cloud_venue, organizer.issue(cloud_venue, 1))
+    elsewhere = organizer.venue("Other Hall")
+    # A ticket of another venue's event shown at one of our gates.
+    foreign = _scans_of(elsewhere, organizer.issue(elsewhere, 1))
+    later = _scans_of(cloud_venue, organizer.issue(cloud_venue, 1))
+    store.add_scans(ours + foreign + later, 0)
+    _link(store, cloud, cloud_venue)
+    runner = SyncRunner(store, settings.with_overrides(upload_batch=1))
+
+    assert runner.run_once()
+
+    assert store.pending_scans(10) == []
+    assert sorted(organizer.scan_ids(cloud_venue)) == sorted(s.scan_id for s in ours + later)
+    assert organizer.scan_ids(elsewhere) == []
 
 
 def test_a_refused_key_is_recorded_and_nothing_is_uploaded(
-    store: VenueStore, settings: VenueSettings, issuer: Issuer
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
 ) -> None:
-    cloud = CloudDouble(KEY, _pages(issuer, 1, 1))
-    store.add_scans([scan("dtablet1")], 0)
-    with serving(cloud.app()) as server:
-        store.set_cloud_link(CloudLink(server.url, "wrong-key", "Hall"))
-        runner = SyncRunner(store, settings)
-        assert not runner.run_once()
+    store.add_scans(_scans_of(cloud_venue, organizer.issue(cloud_venue, 1)), 0)
+    _link(store, cloud, cloud_venue, key="wrong-key")
+    runner = SyncRunner(store, settings)
+
+    assert not runner.run_once()
 
     assert "refused the venue key" in str(runner.status.snapshot().last_error)
-    assert cloud.received == {}
+    assert organizer.scan_ids(cloud_venue) == []
     assert store.scan_counts() == (1, 1)
+    assert store.ticket_count() == 0
 
 
 def test_an_unreachable_cloud_backs_off_exponentially_up_to_the_cap(
     store: VenueStore, settings: VenueSettings
 ) -> None:
-    store.set_cloud_link(CloudLink(f"http://127.0.0.1:{free_port()}", KEY, "Hall"))
+    store.set_cloud_link(CloudLink(f"http://127.0.0.1:{free_port()}", "venue-key", "Hall"))
     clock = FakeMonotonic()
     runner = SyncRunner(store, settings, monotonic=clock)
 
@@ -142,14 +241,15 @@ def test_an_unreachable_cloud_backs_off_exponentially_up_to_the_cap(
 def test_a_running_venue_survives_a_dead_cloud_and_health_shows_it(
     store: VenueStore, settings: VenueSettings
 ) -> None:
-    store.set_cloud_link(CloudLink(f"http://127.0.0.1:{free_port()}", KEY, "Hall"))
+    store.set_cloud_link(CloudLink(f"http://127.0.0.1:{free_port()}", "venue-key", "Hall"))
     with serving(create_app(settings, store=store)) as server:
         venue = Venue(server.url, store, settings)
 
-        def health() -> dict[str, object]:
-            return httpx.get(f"{server.url}/health", timeout=5).json()
+        def health() -> dict[str, Any]:
+            body: dict[str, Any] = httpx.get(f"{server.url}/health", timeout=5).json()
+            return body
 
-        _wait_for(lambda: health()["cloud"]["failures"] >= 3)  # type: ignore[index]
+        _wait_for(lambda: health()["cloud"]["failures"] >= 3)
         report = health()
         # Scanners are served as usual while the cloud is away.
         device = venue.pair()
@@ -158,41 +258,40 @@ def test_a_running_venue_survives_a_dead_cloud_and_health_shows_it(
 
     cloud = report["cloud"]
     assert report["status"] == "ok" and report["paired"] is True
-    assert "cannot reach the cloud" in cloud["last_error"]  # type: ignore[index]
-    assert cloud["backoff_seconds"] >= 0.8  # type: ignore[index,operator]
-    assert cloud["last_success_at"] is None  # type: ignore[index]
+    assert "cannot reach the cloud" in cloud["last_error"]
+    assert cloud["backoff_seconds"] >= 0.8
+    assert cloud["last_success_at"] is None
     assert answer.status_code == 200
 
 
 def test_a_running_venue_syncs_on_its_own_and_scanners_get_the_tickets(
-    store: VenueStore, settings: VenueSettings, issuer: Issuer
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
 ) -> None:
-    cloud = CloudDouble(KEY, _pages(issuer, 2, 3))
-    with serving(cloud.app()) as cloud_server:
-        store.set_cloud_link(CloudLink(cloud_server.url, KEY, "Hall"))
-        with serving(create_app(settings, store=store)) as server:
-            venue = Venue(server.url, store, settings)
-            device = venue.pair()
-            with venue.client(device.device_token) as http:
-                http.post("/api/v1/scans", content=encode(ScanBatch(scans=[scan(device)])))
-                _wait_for(
-                    lambda: (
-                        len(cloud.received) == 1
-                        and http.get("/health").json()["scans_pending_upload"] == 0
-                        and http.get("/health").json()["cloud"]["last_success_at"] is not None
-                    )
+    tickets = organizer.issue(cloud_venue, 6)
+    _link(store, cloud, cloud_venue)
+    with serving(create_app(settings, store=store)) as server:
+        venue = Venue(server.url, store, settings)
+        device = venue.pair()
+        record = scan(device, ticket_id=tickets[0]["ticket_id"], event_id=cloud_venue.event_id)
+        with venue.client(device.device_token) as http:
+            http.post("/api/v1/scans", content=encode(ScanBatch(scans=[record])))
+            _wait_for(
+                lambda: (
+                    organizer.scan_ids(cloud_venue) == [record.scan_id]
+                    and http.get("/health").json()["scans_pending_upload"] == 0
+                    and http.get("/health").json()["tickets"] == 6
+                    and http.get("/health").json()["cloud"]["last_success_at"] is not None
                 )
-                manifest = http.get("/api/v1/manifest").json()
-                health = http.get("/health").json()
+            )
+            manifest = http.get("/api/v1/manifest").json()
+            health = http.get("/health").json()
 
-    assert len(manifest["tickets"]) == 6
-    assert manifest["keys"] == [
-        {
-            "key_id": issuer.key_id,
-            "event_id": issuer.event_id,
-            "public_key": issuer.key_entry.public_key,
-        }
-    ]
-    assert health["venue_name"] == "Hall"
+    assert {t["ticket_id"] for t in manifest["tickets"]} == {t["ticket_id"] for t in tickets}
+    assert manifest["keys"] == organizer.keys(cloud_venue)
+    assert health["venue_name"] == cloud_venue.name == "Main Hall"
     assert health["cloud"]["last_error"] is None
     assert health["cloud"]["last_sync_age_seconds"] is not None
