@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
-from cloud.errors import Forbidden, InvalidInput
+from cloud.errors import InvalidInput
 from cloud.events.models import Event
 from cloud.scans.models import Scan
 from cloud.venues.models import Venue
@@ -25,19 +25,21 @@ def parse_batch(body: bytes) -> ScanBatch:
 
 
 def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
+    """Store every scan of ``batch`` once.
+
+    A gate records every scan, including a ticket for an event this venue does not hold (a
+    wrong-event rejection, or claims no key vouches for). Such a scan is kept, at the venue,
+    without its claimed event: refusing it would block every later upload of that venue, and
+    filing it under that event would let one venue write into another organizer's event.
+    """
     event_ids = {scan.event_id for scan in batch.scans if scan.event_id is not None}
+    here: set[int] = set()
     if event_ids:
         here = set(
             session.scalars(
                 select(Event.id).where(Event.venue_id == venue.id, Event.id.in_(event_ids))
             )
         )
-        foreign = sorted(event_ids - here)
-        if foreign:
-            session.rollback()
-            raise Forbidden(
-                f"events {foreign} are not held at this venue; the batch was not stored"
-            )
     received_at = now_s()
     rows: dict[str, dict[str, Any]] = {}
     for scan in batch.scans:
@@ -46,7 +48,7 @@ def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
             {
                 "scan_id": scan.scan_id,
                 "venue_id": venue.id,
-                "event_id": scan.event_id,
+                "event_id": scan.event_id if scan.event_id in here else None,
                 "ticket_ref": scan.ticket_id,
                 "device_id": scan.device_id,
                 "device_name": scan.device_name,

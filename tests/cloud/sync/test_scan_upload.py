@@ -98,7 +98,7 @@ def test_broken_batches_get_a_clear_400_and_store_nothing(
     assert stored_scans(client, setup) == []
 
 
-def test_scans_for_another_venues_event_are_refused_whole(
+def test_a_scan_naming_another_venues_event_is_kept_but_never_filed_under_it(
     api: Api, client: TestClient[Any]
 ) -> None:
     setup = api.setup()
@@ -107,7 +107,7 @@ def test_scans_for_another_venues_event_are_refused_whole(
 
     r = upload(client, setup, encode(mixed))
 
-    assert r.status_code == 403
-    assert str(elsewhere.event_id) in r.json()["detail"]
-    assert stored_scans(client, setup) == []
-    assert stored_scans(client, elsewhere) == []
+    assert r.status_code in (200, 201), r.text
+    assert r.json()["stored"] == 2  # nothing lost, and later uploads are not blocked
+    assert len(stored_scans(client, setup)) == 1
+    assert stored_scans(client, elsewhere) == []  # one venue cannot write into another's event
