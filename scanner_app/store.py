@@ -19,13 +19,12 @@ from typing import Any
 from scanner_app.errors import StoreError
 from shared.messages import EventEntry, ManifestPage, PublicKeyEntry, ScanRecord, TicketEntry
 from shared.reasons import Reason
+from shared.sqlite import SchemaTooNew, migrate, open_durable, split_script, write_transaction
 
-SCHEMA_VERSION = 1
 MANIFEST_CURSOR = "manifest"
 FEED_CURSOR = "feed"
 
 _SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE events (
     event_id INTEGER PRIMARY KEY,
@@ -75,6 +74,8 @@ WHEN NEW.uploaded < OLD.uploaded OR OLD.own = 0
 BEGIN SELECT RAISE(ABORT, 'only own scans are uploaded, once'); END;
 CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+_MIGRATIONS = [split_script(_SCHEMA)]
 
 _SCAN_COLUMNS = (
     "scan_id, device_id, device_name, gate, hlc, scanned_at_ms, reason, event_id, ticket_id, raw"
@@ -136,32 +137,14 @@ class Store:
         # Bumped whenever events or keys change, so the core knows to rebuild its caches.
         self._generation = 0
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA busy_timeout=5000")
-            self._migrate()
+            self._conn = open_durable(path, busy_timeout_ms=5000)
+            migrate(self._conn, path, _MIGRATIONS)
+        except SchemaTooNew as exc:
+            raise StoreError(
+                f"{path} was written by a newer scanner (schema {exc.found}); update this scanner"
+            ) from exc
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the scanner database {path}: {exc}") from exc
-
-    def _migrate(self) -> None:
-        with self._write() as conn:
-            has_table = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-            ).fetchone()
-            if not has_table:
-                for statement in _split_sql(_SCHEMA):
-                    conn.execute(statement)
-                conn.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
-                return
-            (version,) = conn.execute("SELECT version FROM schema_version").fetchone()
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} was written by a newer scanner (schema {version}); "
-                "update this scanner"
-            )
 
     def close(self) -> None:
         with self._lock:
@@ -173,22 +156,10 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One durable transaction; on any database error nothing of it is kept."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"scanner database is not writable: {exc}") from exc
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._conn.execute("ROLLBACK")
-                raise StoreError(f"scanner database commit failed: {exc}") from exc
+        """One durable transaction; on any database error nothing of it is kept. Callers turn
+        sqlite3 errors into a StoreError that says what was not saved."""
+        with self._lock, write_transaction(self._conn) as conn:
+            yield conn
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -375,15 +346,3 @@ class Store:
     @staticmethod
     def _set_cursor(conn: sqlite3.Connection, name: str, value: str) -> None:
         conn.execute("INSERT OR REPLACE INTO cursors (name, value) VALUES (?, ?)", (name, value))
-
-
-def _split_sql(script: str) -> list[str]:
-    """Statements of the schema, keeping trigger bodies (which contain ';') whole."""
-    statements: list[str] = []
-    current = ""
-    for line in script.strip().splitlines():
-        current += line + "\n"
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    return statements

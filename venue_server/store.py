@@ -19,6 +19,7 @@ from pathlib import Path
 import msgspec
 
 from shared.messages import EventEntry, PublicKeyEntry, ScanRecord, TicketEntry
+from shared.sqlite import migrate, open_durable, write_transaction
 from venue_server.errors import PairingRefused
 
 # Each entry moves the schema one version up; entries are never edited once released.
@@ -131,16 +132,10 @@ class StoredScans:
 
 class VenueStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.RLock()
-        # isolation_level=None: transactions are ours to open and close, explicitly.
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        self._conn = open_durable(path, busy_timeout_ms=10_000)
+        migrate(self._conn, path, MIGRATIONS)
 
     def close(self) -> None:
         with self._lock:
@@ -148,14 +143,8 @@ class VenueStore:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self._lock, write_transaction(self._conn) as conn:
+            yield conn
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -166,20 +155,6 @@ class VenueStore:
                 yield self._conn
             finally:
                 self._conn.execute("COMMIT")
-
-    def _migrate(self) -> None:
-        with self._write() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            row = conn.execute("SELECT version FROM schema_version").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO schema_version (version) VALUES (0)")
-                version = 0
-            else:
-                version = row[0]
-            for statements in MIGRATIONS[version:]:
-                for statement in statements:
-                    conn.execute(statement)
-            conn.execute("UPDATE schema_version SET version = ?", (len(MIGRATIONS),))
 
     def schema_version(self) -> int:
         with self._read() as conn:

@@ -9,6 +9,7 @@ import msgspec
 import pytest
 
 from shared.messages import TicketEntry
+from shared.sqlite import SchemaTooNew
 from tests.venue.conftest import Issuer, scan
 from venue_server.errors import PairingRefused
 from venue_server.store import MIGRATIONS, CloudLink, VenueStore
@@ -113,3 +114,16 @@ def test_concurrent_uploads_from_many_threads_all_land_once(store: VenueStore) -
     rows, has_more = store.scans_after(0, 1000)
     assert not has_more
     assert sorted(r.scan_id for _, r in rows) == sorted(r.scan_id for b in batches for r in b)
+
+
+def test_a_database_from_a_newer_venue_server_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "venue.sqlite3"
+    VenueStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE schema_version SET version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(SchemaTooNew):
+        VenueStore(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 99
