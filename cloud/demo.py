@@ -7,6 +7,7 @@ API, so the demo exercises the same paths organizers use.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -218,6 +219,17 @@ def _ticket_id_of(token_text: str, keyring: Keyring) -> str:
     return verify_token(token_text, keyring).ticket_ref
 
 
+def _wait_for_manifest(venue_url: str, tickets: int, timeout: float = 60) -> None:
+    """Let the venue server finish its first pull, so the demo gate starts with every ticket."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.TransportError, ValueError):
+            if httpx.get(f"{venue_url}/health", timeout=2).json().get("tickets", 0) >= tickets:
+                return
+        time.sleep(0.3)
+    raise DemoError(f"the venue server did not pull the {tickets} demo tickets in {timeout:.0f} s")
+
+
 def _has_display() -> bool:
     return bool(
         os.environ.get("DISPLAY")
@@ -312,6 +324,7 @@ def run_demo(
             data / "logs" / "venue.log",
         ) as venue:
             _wait_healthy(venue_url, venue, "venue server")
+        _wait_for_manifest(venue_url, len((data / "tokens.txt").read_text().split()))
 
         scanner_data = data / "scanner"
         # The scanner keeps its pairing in this file; pair only a fresh demo scanner.

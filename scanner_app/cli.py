@@ -95,14 +95,18 @@ def _pair(args: argparse.Namespace) -> int:
     from scanner_app.sync import SyncService
 
     store = Store(Path(args.data) / STORE_FILE)
+    sync = SyncService(store)
     try:
-        device = SyncService(store).pair(args.venue, args.code, args.name, args.gate)
+        device = sync.pair(args.venue, args.code, args.name, args.gate)
     except VenueUnreachable as exc:
         return _fail(f"{exc}; is the venue server running and on this network?", 1)
     except VenueRefused as exc:
         return _fail(f"pairing refused: {exc.detail} (codes are single-use and expire)", 1)
     except ProtocolError as exc:
         return _fail(f"the venue answered something unexpected: {exc}", 1)
+    # Download the tickets now, so the gate is ready before its first scan; offline is fine,
+    # the window keeps trying.
+    first_sync = sync.sync_once()
     print(
         json.dumps(
             {
@@ -112,6 +116,8 @@ def _pair(args: argparse.Namespace) -> int:
                 "venue_name": device.venue_name,
                 "venue_url": device.venue_url,
                 "data": str(args.data),
+                "sync": first_sync.status.value,
+                "tickets": store.ticket_count(),
             }
         )
     )

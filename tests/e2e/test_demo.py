@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -87,6 +88,10 @@ def test_demo_without_a_display_keeps_the_servers_running_until_interrupted(tmp_
             time.sleep(0.5)
         assert health["paired"] and health["tickets"] >= 200
         assert health["devices"] == 1  # the demo scanner is paired
+        # ...and already holds every ticket, so its first scan is judged against them.
+        gate = sqlite3.connect(tmp_path / "demo" / "scanner" / "scanner.sqlite3")
+        assert gate.execute("SELECT count(*) FROM tickets").fetchone()[0] == health["tickets"]
+        gate.close()
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
