@@ -181,18 +181,22 @@ def test_stamps_never_go_back_after_a_restart_with_a_slow_clock(gate: Gate) -> N
     assert Hlc.parse(second["hlc"]) > Hlc.parse(first["hlc"])
 
 
-def test_scans_stay_fast_with_a_big_manifest(gate: Gate) -> None:
+def test_scans_with_a_big_manifest_use_index_lookups_only(gate: Gate) -> None:
     from tests.scanner.gate import ticket_entry
 
     tickets = [ticket_entry(gate.maker.claims(), f"Guest {i}") for i in range(50_000)]
     gate.store.apply_manifest_page(ManifestPage(next_cursor="big", has_more=False, tickets=tickets))
     core = gate.core()
-    tokens = [gate.sell() for _ in range(20)]
+    assert all(core.scan(gate.sell()).admit for _ in range(5))
 
-    started = time.perf_counter()
-    verdicts = [core.scan(token) for token in tokens]
-    per_scan = (time.perf_counter() - started) / len(tokens)
-
-    assert all(v.admit for v in verdicts)
-    # Each scan includes an fsync'd commit; lookups must not grow with the manifest.
-    assert per_scan < 0.1, f"{per_scan * 1000:.1f} ms per scan"
+    # The time a scan takes must not grow with the manifest: every lookup it makes is a
+    # search through an index, never a walk over a table. (Speed itself is a benchmark's job.)
+    conn = sqlite3.connect(gate.store.path)
+    ref = tickets[0].ticket_id
+    for sql, params in (
+        ("SELECT * FROM tickets WHERE ticket_id = ?", (ref,)),
+        ("SELECT * FROM scans WHERE ticket_id = ? AND reason = ?", (ref, "admitted")),
+    ):
+        plan = " ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        assert plan.startswith("SEARCH"), plan
+    conn.close()
