@@ -15,8 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -70,10 +69,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], what: str, timeout: f
     raise DemoError(f"the {what} did not become healthy at {url} within {timeout:.0f} s")
 
 
-@contextmanager
-def _process(
+def _start(
     args: Sequence[str], processes: list[subprocess.Popen[bytes]], log: Path | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> subprocess.Popen[bytes]:
     """Start a tier; servers write to their own log file so the demo's output stays readable."""
     if log is None:
         proc = subprocess.Popen(args)
@@ -82,7 +80,7 @@ def _process(
         with log.open("ab") as sink:
             proc = subprocess.Popen(args, stdout=sink, stderr=subprocess.STDOUT)
     processes.append(proc)
-    yield proc
+    return proc
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -265,7 +263,7 @@ def run_demo(
     venue_url = f"http://{host}:{ports.venue}"
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        with _process(
+        cloud = _start(
             _bilten(
                 "cloud",
                 "serve",
@@ -278,8 +276,8 @@ def run_demo(
             ),
             processes,
             data / "logs" / "cloud.log",
-        ) as cloud:
-            _wait_healthy(cloud_url, cloud, "cloud")
+        )
+        _wait_healthy(cloud_url, cloud, "cloud")
         seed_path = data / SEED_FILE
         if seed_path.exists():
             seed = json.loads(seed_path.read_text())
@@ -307,7 +305,7 @@ def run_demo(
             ),
             check=True,
         )
-        with _process(
+        venue = _start(
             _bilten(
                 "venue",
                 "serve",
@@ -322,8 +320,8 @@ def run_demo(
             ),
             processes,
             data / "logs" / "venue.log",
-        ) as venue:
-            _wait_healthy(venue_url, venue, "venue server")
+        )
+        _wait_healthy(venue_url, venue, "venue server")
         _wait_for_manifest(venue_url, len((data / "tokens.txt").read_text().split()))
 
         scanner_data = data / "scanner"
@@ -347,17 +345,17 @@ def run_demo(
             )
         _print_banner(out, cloud_url, venue_url, data)
         if scanner and _has_display():
-            with _process(
+            gate = _start(
                 _bilten(
                     "scanner",
                     "--data",
                     str(scanner_data),
                     "--source",
-                    f"folder:{data / 'tickets'}",
+                    f"folder:{data / 'rehearsal'}",
                 ),
                 processes,
-            ) as gate:
-                gate.wait()
+            )
+            gate.wait()
         else:
             if scanner:
                 out(

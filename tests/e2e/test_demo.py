@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -111,3 +112,59 @@ def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> str
         if marker in line:
             return "".join(seen)
     raise AssertionError("demo did not come up:\n" + "".join(seen))
+
+
+def test_demo_with_a_display_plays_the_door_rehearsal_in_the_scanner_window(tmp_path):
+    from tests.support import need
+
+    need(_qt_available(), "the scanner extra (PySide6)")
+    data = tmp_path / "demo"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # a real window, drawn offscreen
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "demo",
+            "--data",
+            str(data),
+            "--cloud-port",
+            str(free_port()),
+            "--venue-port",
+            str(free_port()),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        store = data / "scanner" / "scanner.sqlite3"
+        reasons: list[str] = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and len(reasons) < 6:
+            if store.exists():
+                with contextlib.suppress(sqlite3.OperationalError):
+                    gate = sqlite3.connect(store)
+                    reasons = [r for (r,) in gate.execute("SELECT reason FROM scans ORDER BY hlc")]
+                    gate.close()
+            time.sleep(1)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    # What the rehearsal folder holds, judged by the gate in that order.
+    assert reasons == [
+        "admitted",
+        "admitted",
+        "already_admitted",
+        "revoked",
+        "forged",
+        "admitted",
+    ]
+
+
+def _qt_available() -> bool:
+    try:
+        import PySide6  # noqa: F401
+    except ImportError:
+        return False
+    return True
