@@ -9,15 +9,11 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from cloud.app import create_app as create_cloud
-from cloud.db import make_engine
-from cloud.migrate import upgrade
 from cloud.settings import CloudSettings
 from scanner_app.core import ScannerCore
 from scanner_app.store import Store
@@ -25,6 +21,7 @@ from scanner_app.sync import SyncService, SyncStatus
 from shared.cli import main as bilten
 from shared.clock import HybridClock
 from shared.reasons import Reason
+from tests.cloud_harness import Cloud, CloudVenue, Organizer, migrated
 from tests.support import ServerThread, free_port
 from venue_server.app import create_app as create_venue
 from venue_server.settings import VenueSettings
@@ -40,35 +37,19 @@ def eventually(check: Callable[[], bool], what: str, timeout: float = 30) -> Non
 
 
 @dataclass
-class Cloud:
-    settings: CloudSettings
-    port: int
-    server: ServerThread | None = None
+class Sale:
+    """An organizer's venue, one event and the tokens of the tickets issued for it."""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.server = ServerThread(create_cloud(self.settings), self.port).start()
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.stop()
-        self.server = None
-
-
-@dataclass
-class Organizer:
-    http: httpx.Client
-    venue_key: str
-    event_id: int
+    organizer: Organizer
+    venue: CloudVenue
     tokens: list[str]
 
+    @property
+    def venue_key(self) -> str:
+        return self.venue.api_key
+
     def scans(self) -> list[dict]:
-        response = self.http.get(f"/api/v1/events/{self.event_id}/scans")
-        assert response.status_code == 200, response.text
-        return response.json()["scans"]
+        return self.organizer.scans(self.venue)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -76,47 +57,17 @@ def cloud(request, tmp_path) -> Iterator[Cloud]:
     env = {}
     if request.param == "postgresql":
         env["BILTEN_DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    settings = CloudSettings.from_env(tmp_path / "cloud", environ=env)
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    handle = Cloud(settings, free_port())
+    handle = Cloud(migrated(CloudSettings.from_env(tmp_path / "cloud", environ=env)))
     handle.start()
     yield handle
-    if handle.server is not None:
-        handle.stop()
+    handle.stop()
 
 
-def setup_organizer(cloud: Cloud, tickets: int) -> Organizer:
-    http = httpx.Client(base_url=cloud.url, timeout=15)
-    token = http.post(
-        "/api/v1/auth/signup",
-        json={"email": "org@example.org", "password": "a long passphrase", "name": "Org"},
-    ).json()["access_token"]
-    http.headers["Authorization"] = f"Bearer {token}"
-    venue = http.post("/api/v1/venues", json={"name": "Riverside Hall"}).json()
-    start = datetime.now(UTC)
-    event = http.post(
-        "/api/v1/events",
-        json={
-            "name": "Night Market",
-            "venue_id": venue["venue_id"],
-            "starts_at": start.isoformat(),
-            "ends_at": (start + timedelta(hours=5)).isoformat(),
-        },
-    ).json()
-    kind = http.post(
-        f"/api/v1/events/{event['event_id']}/ticket-types",
-        json={"name": "Entry", "capacity": tickets},
-    ).json()
-    issued = http.post(
-        f"/api/v1/events/{event['event_id']}/tickets",
-        json={"type_id": kind["type_id"], "holder_name": "Vera Holder", "count": tickets},
-    )
-    assert issued.status_code == 201, issued.text
-    return Organizer(
-        http, venue["api_key"], event["event_id"], [t["token"] for t in issued.json()["tickets"]]
-    )
+def setup_organizer(cloud: Cloud, tickets: int) -> Sale:
+    organizer = Organizer(cloud)
+    venue = organizer.venue("Riverside Hall")
+    issued = organizer.issue(venue, tickets, holder="Vera Holder")
+    return Sale(organizer, venue, [t["token"] for t in issued])
 
 
 @contextlib.contextmanager

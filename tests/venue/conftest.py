@@ -25,8 +25,8 @@ from shared.messages import (
 )
 from shared.reasons import Reason
 from shared.token import TicketClaims, sign_ticket
+from tests.cloud_harness import cloud, cloud_venue, organizer  # noqa: F401 - fixtures
 from tests.support import serving
-from tests.venue.cloud_server import cloud, cloud_venue, organizer  # noqa: F401 - fixtures
 from venue_server.app import create_app
 from venue_server.pairing import issue_pairing_code
 from venue_server.settings import VenueSettings

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from shared.cli import main
+from tests.cloud_harness import Cloud, Organizer
 from tests.support import free_port, serving
-from tests.venue.cloud_server import Cloud, Organizer
 from venue_server.app import create_app
 from venue_server.settings import VenueSettings
 from venue_server.store import VenueStore

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from shared.messages import ScanBatch, ScanRecord, encode
+from tests.cloud_harness import Cloud, CloudVenue, Organizer, Wire
 from tests.support import free_port, serving
-from tests.venue.cloud_server import Cloud, CloudVenue, Organizer, Wire
 from tests.venue.conftest import Venue, scan
 from venue_server.app import create_app
 from venue_server.cloud_sync import CloudClient, SyncRunner

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from shared.cli import main
-from tests.venue.cloud_server import Cloud, CloudVenue, Organizer
+from tests.cloud_harness import Cloud, CloudVenue, Organizer
 from tests.venue.conftest import scan
 from venue_server.cloud_sync import SyncRunner
 from venue_server.settings import VenueSettings

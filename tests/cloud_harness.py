@@ -1,5 +1,6 @@
-"""The real cloud application on a loopback port (migrated SQLite file), and an organizer who
-sets up venues, events and tickets through its JSON API, the way the web pages do."""
+"""The real cloud application on a loopback port, and an organizer who sets up venues, events
+and tickets through its JSON API, the way the web pages do. Used by every test that needs a
+cloud on the other end of the wire (venue server, end-to-end chain)."""
 
 from __future__ import annotations
 
@@ -107,8 +108,8 @@ class Organizer:
             type_id=kind["type_id"],
         )
 
-    def issue(self, venue: CloudVenue, count: int = 1) -> list[dict[str, Any]]:
-        body = {"type_id": venue.type_id, "holder_name": "Ada", "count": count}
+    def issue(self, venue: CloudVenue, count: int = 1, holder: str = "Ada") -> list[dict[str, Any]]:
+        body = {"type_id": venue.type_id, "holder_name": holder, "count": count}
         tickets: list[dict[str, Any]] = self._created(
             f"/api/v1/events/{venue.event_id}/tickets", body
         )["tickets"]
@@ -124,11 +125,15 @@ class Organizer:
         keys: list[dict[str, Any]] = answer.json()["keys"]
         return keys
 
-    def scan_ids(self, venue: CloudVenue) -> list[str]:
-        """Ids of the scans the cloud holds for the venue's event, as the organizer sees them."""
+    def scans(self, venue: CloudVenue) -> list[dict[str, Any]]:
+        """The scans the cloud holds for the venue's event, as the organizer sees them."""
         answer = self.http.get(f"/api/v1/events/{venue.event_id}/scans")
         assert answer.status_code == 200, answer.text
-        return [s["scan_id"] for s in answer.json()["scans"]]
+        scans: list[dict[str, Any]] = answer.json()["scans"]
+        return scans
+
+    def scan_ids(self, venue: CloudVenue) -> list[str]:
+        return [s["scan_id"] for s in self.scans(venue)]
 
 
 class Wire(httpx.HTTPTransport):
@@ -155,19 +160,25 @@ class Wire(httpx.HTTPTransport):
         ]
 
 
-@pytest.fixture
-def cloud(tmp_path: Path) -> Iterator[Cloud]:
-    database_url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    engine = make_engine(database_url)
+def migrated(settings: CloudSettings) -> CloudSettings:
+    """``settings`` after bringing its database to the newest schema."""
+    engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()
+    return settings
+
+
+@pytest.fixture
+def cloud(tmp_path: Path) -> Iterator[Cloud]:
     running = Cloud(
-        CloudSettings(
-            database_url=database_url,
-            master_key=secrets.token_bytes(32),
-            jwt_secret=secrets.token_urlsafe(48),
-            data_dir=tmp_path / "cloud",
-            manifest_page_max=PAGE_MAX,
+        migrated(
+            CloudSettings(
+                database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
+                master_key=secrets.token_bytes(32),
+                jwt_secret=secrets.token_urlsafe(48),
+                data_dir=tmp_path / "cloud",
+                manifest_page_max=PAGE_MAX,
+            )
         )
     )
     running.start()
