@@ -8,6 +8,8 @@ updates and deletes); only the ``uploaded`` flag of own scans may go from 0 to 1
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,12 +19,21 @@ from pathlib import Path
 from typing import Any
 
 from scanner_app.errors import StoreError
-from shared.messages import EventEntry, ManifestPage, PublicKeyEntry, ScanRecord, TicketEntry
+from shared.messages import (
+    Direction,
+    EventEntry,
+    ManifestPage,
+    PublicKeyEntry,
+    ScanRecord,
+    TicketEntry,
+)
 from shared.reasons import Reason
 from shared.sqlite import SchemaTooNew, migrate, open_durable, split_script, write_transaction
 
 MANIFEST_CURSOR = "manifest"
 FEED_CURSOR = "feed"
+LAST_SYNC = "last_sync"
+_SETTINGS_KEY = "gate_settings"
 
 _SCHEMA = """
 CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -75,11 +86,76 @@ BEGIN SELECT RAISE(ABORT, 'only own scans are uploaded, once'); END;
 CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_MIGRATIONS = [split_script(_SCHEMA)]
+# Gate modes, manual admissions and attendee search. Tickets move to a rowid table so a
+# full-text index (names, emails, order numbers) can follow them through triggers.
+_GATE_MODES = """
+CREATE TABLE tickets_v2 (
+    id INTEGER PRIMARY KEY,
+    ticket_id TEXT NOT NULL UNIQUE,
+    event_id INTEGER NOT NULL,
+    type_id INTEGER NOT NULL,
+    type_name TEXT NOT NULL,
+    holder_name TEXT NOT NULL,
+    holder_email TEXT NOT NULL DEFAULT '',
+    order_ref TEXT NOT NULL DEFAULT '',
+    revoked INTEGER NOT NULL,
+    max_entries INTEGER NOT NULL DEFAULT 1,
+    reentry INTEGER NOT NULL DEFAULT 0,
+    valid_from INTEGER,
+    valid_until INTEGER
+);
+INSERT INTO tickets_v2 (ticket_id, event_id, type_id, type_name, holder_name, revoked)
+SELECT ticket_id, event_id, type_id, type_name, holder_name, revoked FROM tickets;
+DROP TABLE tickets;
+ALTER TABLE tickets_v2 RENAME TO tickets;
+CREATE VIRTUAL TABLE ticket_search USING fts5(
+    holder_name, holder_email, order_ref, ticket_id UNINDEXED,
+    content='tickets', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_search (rowid, holder_name, holder_email, order_ref, ticket_id)
+    VALUES (NEW.id, NEW.holder_name, NEW.holder_email, NEW.order_ref, NEW.ticket_id);
+END;
+CREATE TRIGGER tickets_search_update AFTER UPDATE OF holder_name, holder_email, order_ref
+ON tickets BEGIN
+    INSERT INTO ticket_search (ticket_search, rowid, holder_name, holder_email, order_ref,
+        ticket_id)
+    VALUES ('delete', OLD.id, OLD.holder_name, OLD.holder_email, OLD.order_ref, OLD.ticket_id);
+    INSERT INTO ticket_search (rowid, holder_name, holder_email, order_ref, ticket_id)
+    VALUES (NEW.id, NEW.holder_name, NEW.holder_email, NEW.order_ref, NEW.ticket_id);
+END;
+INSERT INTO ticket_search (ticket_search) VALUES ('rebuild');
+ALTER TABLE scans ADD COLUMN direction TEXT NOT NULL DEFAULT 'entry';
+ALTER TABLE scans ADD COLUMN zone TEXT NOT NULL DEFAULT '';
+ALTER TABLE scans ADD COLUMN manual INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE scans ADD COLUMN note TEXT;
+ALTER TABLE scans ADD COLUMN staff TEXT NOT NULL DEFAULT '';
+DROP TRIGGER scans_no_update;
+CREATE TRIGGER scans_no_update BEFORE UPDATE OF
+    scan_id, device_id, device_name, gate, hlc, scanned_at_ms, reason, event_id, ticket_id,
+    raw, own, direction, zone, manual, note, staff ON scans
+BEGIN SELECT RAISE(ABORT, 'scan records are immutable'); END;
+CREATE INDEX scans_own_time ON scans (scanned_at_ms) WHERE own = 1;
+CREATE TABLE ticket_types (
+    type_id INTEGER PRIMARY KEY,
+    event_id INTEGER NOT NULL,
+    name TEXT NOT NULL
+);
+INSERT OR IGNORE INTO ticket_types SELECT DISTINCT type_id, event_id, type_name FROM tickets;
+"""
+
+_MIGRATIONS = [split_script(_SCHEMA), split_script(_GATE_MODES)]
 
 _SCAN_COLUMNS = (
-    "scan_id, device_id, device_name, gate, hlc, scanned_at_ms, reason, event_id, ticket_id, raw"
+    "scan_id, device_id, device_name, gate, hlc, scanned_at_ms, reason, event_id, ticket_id, raw, "
+    "direction, zone, manual, note, staff"
 )
+_SCAN_PLACEHOLDERS = ", ".join("?" * 15)
+_TICKET_COLUMNS = (
+    "ticket_id, event_id, type_id, type_name, holder_name, holder_email, order_ref, revoked, "
+    "max_entries, reentry, valid_from, valid_until"
+)
+_MOVEMENTS = (Reason.ADMITTED.value, Reason.EXITED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +173,58 @@ class DeviceConfig:
 _DEVICE_FIELDS = tuple(DeviceConfig.__dataclass_fields__)
 
 
+@dataclass(frozen=True, slots=True)
+class GateSettings:
+    """How staff set this gate up: which way it faces, the gate and zone it stands for (empty
+    gate: the one the venue gave at pairing), the ticket types it admits (None: all), who is
+    on duty, and how the window behaves."""
+
+    gate: str = ""
+    direction: Direction = Direction.ENTRY
+    zone: str = ""
+    type_ids: frozenset[int] | None = None
+    staff: str = ""
+    hold_seconds: float = 3.0
+    verdict_seconds: float = 2.5
+    sound: bool = True
+    language: str = ""
+    kiosk_pin: str = ""  # scrypt hash of the PIN that leaves kiosk mode; empty: no kiosk PIN
+
+    def to_json(self) -> str:
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["direction"] = self.direction.value
+        data["type_ids"] = None if self.type_ids is None else sorted(self.type_ids)
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> GateSettings:
+        """Settings written by any release; unknown or broken fields fall back to defaults."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls()
+        if not isinstance(data, dict):
+            return cls()
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        try:
+            fields["direction"] = Direction(fields.get("direction", Direction.ENTRY))
+            type_ids = fields.get("type_ids")
+            fields["type_ids"] = None if type_ids is None else frozenset(map(int, type_ids))
+            return cls(**fields)
+        except (TypeError, ValueError):
+            return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class TicketType:
+    type_id: int
+    event_id: int
+    name: str
+
+
 def _row_to_scan(row: Sequence[Any]) -> ScanRecord:
-    scan_id, device_id, device_name, gate, hlc, at_ms, reason, event_id, ticket_id, raw = row
+    (scan_id, device_id, device_name, gate, hlc, at_ms, reason, event_id, ticket_id, raw) = row[:10]
+    direction, zone, manual, note, staff = row[10:]
     return ScanRecord(
         scan_id=scan_id,
         device_id=device_id,
@@ -110,7 +236,59 @@ def _row_to_scan(row: Sequence[Any]) -> ScanRecord:
         event_id=event_id,
         ticket_id=ticket_id,
         raw=raw,
+        direction=Direction(direction),
+        zone=zone,
+        manual=bool(manual),
+        note=note,
+        staff=staff,
     )
+
+
+def _row_to_ticket(row: Sequence[Any]) -> TicketEntry:
+    (ticket_id, event_id, type_id, type_name, name, email, order_ref, revoked, max_entries) = row[
+        :9
+    ]
+    reentry, valid_from, valid_until = row[9:]
+    return TicketEntry(
+        ticket_id=ticket_id,
+        event_id=event_id,
+        type_id=type_id,
+        type_name=type_name,
+        holder_name=name,
+        holder_email=email,
+        order_ref=order_ref,
+        revoked=bool(revoked),
+        max_entries=max_entries,
+        reentry=bool(reentry),
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+
+
+def _ticket_values(t: TicketEntry) -> tuple[object, ...]:
+    return (
+        t.ticket_id,
+        t.event_id,
+        t.type_id,
+        t.type_name,
+        t.holder_name,
+        t.holder_email,
+        t.order_ref,
+        int(t.revoked),
+        t.max_entries,
+        int(t.reentry),
+        t.valid_from,
+        t.valid_until,
+    )
+
+
+def search_query(text: str) -> str | None:
+    """The full-text query for what staff typed: every word as a prefix, all required.
+    Punctuation splits words, so 'ada@exa' finds ada@example.org."""
+    words = [w for w in re.split(r"[^\w]+", text.casefold()) if w]
+    if not words:
+        return None
+    return " AND ".join(f'"{w}"*' for w in words[:8])
 
 
 def _scan_values(record: ScanRecord) -> tuple[object, ...]:
@@ -125,6 +303,11 @@ def _scan_values(record: ScanRecord) -> tuple[object, ...]:
         record.event_id,
         record.ticket_id,
         record.raw,
+        record.direction.value,
+        record.zone,
+        int(record.manual),
+        record.note,
+        record.staff,
     )
 
 
@@ -188,6 +371,20 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot save the pairing: {exc}") from exc
 
+    def settings(self) -> GateSettings:
+        rows = self._read("SELECT value FROM config WHERE key = ?", (_SETTINGS_KEY,))
+        return GateSettings.from_json(rows[0][0]) if rows else GateSettings()
+
+    def save_settings(self, settings: GateSettings) -> None:
+        try:
+            with self._write() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)",
+                    (_SETTINGS_KEY, settings.to_json()),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot save the gate settings: {exc}") from exc
+
     # -- manifest --------------------------------------------------------------------------
 
     def apply_manifest_page(self, page: ManifestPage) -> None:
@@ -206,18 +403,19 @@ class Store:
                     [(k.key_id, k.event_id, k.public_key) for k in page.keys],
                 )
                 conn.executemany(
-                    "INSERT OR REPLACE INTO tickets VALUES (?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            t.ticket_id,
-                            t.event_id,
-                            t.type_id,
-                            t.type_name,
-                            t.holder_name,
-                            int(t.revoked),
-                        )
-                        for t in page.tickets
-                    ],
+                    f"INSERT INTO tickets ({_TICKET_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "  # noqa: S608
+                    "ON CONFLICT (ticket_id) DO UPDATE SET event_id = excluded.event_id, "
+                    "type_id = excluded.type_id, type_name = excluded.type_name, "
+                    "holder_name = excluded.holder_name, holder_email = excluded.holder_email, "
+                    "order_ref = excluded.order_ref, revoked = excluded.revoked, "
+                    "max_entries = excluded.max_entries, reentry = excluded.reentry, "
+                    "valid_from = excluded.valid_from, valid_until = excluded.valid_until",
+                    [_ticket_values(t) for t in page.tickets],
+                )
+                conn.executemany(
+                    "INSERT OR REPLACE INTO ticket_types (type_id, event_id, name) "
+                    "VALUES (?, ?, ?)",
+                    {(t.type_id, t.event_id, t.type_name) for t in page.tickets},
                 )
                 self._set_cursor(conn, MANIFEST_CURSOR, page.next_cursor)
         except sqlite3.Error as exc:
@@ -240,21 +438,40 @@ class Store:
 
     def ticket(self, ticket_ref: str) -> TicketEntry | None:
         rows = self._read(
-            "SELECT ticket_id, event_id, type_id, type_name, holder_name, revoked "
-            "FROM tickets WHERE ticket_id = ?",
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE ticket_id = ?",  # noqa: S608
             (ticket_ref,),
         )
-        if not rows:
-            return None
-        r = rows[0]
-        return TicketEntry(
-            ticket_id=r[0],
-            event_id=r[1],
-            type_id=r[2],
-            type_name=r[3],
-            holder_name=r[4],
-            revoked=bool(r[5]),
-        )
+        return _row_to_ticket(rows[0]) if rows else None
+
+    def search_tickets(self, text: str, limit: int = 50) -> list[TicketEntry]:
+        """Tickets whose holder name, email or order number has words starting with what was
+        typed, or whose ticket id starts with it; best matches first."""
+        found: list[TicketEntry] = []
+        ref = re.sub(r"[^A-Z2-7]", "", text.upper())
+        if len(ref) >= 4 and len(ref) == len(text.strip()):
+            found += [
+                _row_to_ticket(r)
+                for r in self._read(
+                    f"SELECT {_TICKET_COLUMNS} FROM tickets "  # noqa: S608
+                    "WHERE ticket_id >= ? AND ticket_id < ? ORDER BY ticket_id LIMIT ?",
+                    (ref, ref + "~", limit),
+                )
+            ]
+        query = search_query(text)
+        if query is not None and len(found) < limit:
+            columns = ", ".join(f"t.{c.strip()}" for c in _TICKET_COLUMNS.split(","))
+            seen = {t.ticket_id for t in found}
+            rows = self._read(
+                f"SELECT {columns} FROM ticket_search s JOIN tickets t ON t.id = s.rowid "  # noqa: S608
+                "WHERE ticket_search MATCH ? ORDER BY s.rank LIMIT ?",
+                (query, limit),
+            )
+            found += [t for t in map(_row_to_ticket, rows) if t.ticket_id not in seen]
+        return found[:limit]
+
+    def ticket_types(self) -> list[TicketType]:
+        rows = self._read("SELECT type_id, event_id, name FROM ticket_types ORDER BY name")
+        return [TicketType(*r) for r in rows]
 
     def ticket_count(self) -> int:
         return int(self._read("SELECT count(*) FROM tickets")[0][0])
@@ -266,7 +483,7 @@ class Store:
         try:
             with self._write() as conn:
                 conn.execute(
-                    f"INSERT INTO scans ({_SCAN_COLUMNS}, own) VALUES (?,?,?,?,?,?,?,?,?,?,1)",  # noqa: S608
+                    f"INSERT INTO scans ({_SCAN_COLUMNS}, own) VALUES ({_SCAN_PLACEHOLDERS}, 1)",  # noqa: S608
                     _scan_values(record),
                 )
         except sqlite3.Error as exc:
@@ -279,7 +496,7 @@ class Store:
                 before = conn.total_changes
                 conn.executemany(
                     f"INSERT OR IGNORE INTO scans ({_SCAN_COLUMNS}, own, uploaded) "  # noqa: S608
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,0,0)",
+                    f"VALUES ({_SCAN_PLACEHOLDERS}, 0, 0)",
                     [_scan_values(r) for r in records],
                 )
                 inserted = conn.total_changes - before
@@ -288,11 +505,12 @@ class Store:
             raise StoreError(f"cannot store relayed scans: {exc}") from exc
         return inserted
 
-    def admissions(self, ticket_ref: str) -> list[ScanRecord]:
-        """Every known admission of one ticket, from any gate."""
+    def movements(self, ticket_ref: str) -> list[ScanRecord]:
+        """Every known admission and exit of one ticket, from any gate."""
         rows = self._read(
-            f"SELECT {_SCAN_COLUMNS} FROM scans WHERE ticket_id = ? AND reason = ?",  # noqa: S608
-            (ticket_ref, Reason.ADMITTED.value),
+            f"SELECT {_SCAN_COLUMNS} FROM scans "  # noqa: S608
+            "WHERE ticket_id = ? AND reason IN (?, ?)",
+            (ticket_ref, *_MOVEMENTS),
         )
         return [_row_to_scan(r) for r in rows]
 
@@ -332,6 +550,24 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot mark scans uploaded: {exc}") from exc
 
+    def own_counts(self, since_ms: int) -> dict[Reason, int]:
+        """How many scans this device made since ``since_ms``, by reason."""
+        rows = self._read(
+            "SELECT reason, count(*) FROM scans WHERE own = 1 AND scanned_at_ms >= ? "
+            "GROUP BY reason",
+            (since_ms,),
+        )
+        return {Reason(reason): int(count) for reason, count in rows}
+
+    def own_per_minute(self, since_ms: int) -> dict[int, int]:
+        """Scans this device made per minute (Unix minute) since ``since_ms``."""
+        rows = self._read(
+            "SELECT scanned_at_ms / 60000, count(*) FROM scans "
+            "WHERE own = 1 AND scanned_at_ms >= ? GROUP BY 1",
+            (since_ms,),
+        )
+        return {int(minute): int(count) for minute, count in rows}
+
     def latest_hlc(self) -> str | None:
         rows = self._read("SELECT max(hlc) FROM scans")
         value = rows[0][0]
@@ -342,6 +578,18 @@ class Store:
     def cursor(self, name: str) -> str:
         rows = self._read("SELECT value FROM cursors WHERE name = ?", (name,))
         return str(rows[0][0]) if rows else ""
+
+    def mark_synced(self, at: float) -> None:
+        """Remember when the manifest was last pulled in full, for the data-age display."""
+        try:
+            with self._write() as conn:
+                self._set_cursor(conn, LAST_SYNC, repr(at))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot record the sync time: {exc}") from exc
+
+    def last_synced(self) -> float | None:
+        value = self.cursor(LAST_SYNC)
+        return float(value) if value else None
 
     @staticmethod
     def _set_cursor(conn: sqlite3.Connection, name: str, value: str) -> None:

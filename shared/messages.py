@@ -7,6 +7,7 @@ or hostile batch is refused whole before anything is written.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -25,6 +26,14 @@ ScanId = Annotated[
 ]
 HlcText = Annotated[str, msgspec.Meta(pattern=r"^\d{15}-\d{5}-[A-Za-z0-9_.]{1,64}$")]
 Cursor = Annotated[str, msgspec.Meta(max_length=4096)]
+EntryLimit = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+
+
+class Direction(StrEnum):
+    """Which way a gate lets people through."""
+
+    ENTRY = "entry"
+    EXIT = "exit"
 
 
 class Message(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -52,12 +61,22 @@ class EventEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
 
 
 class TicketEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """What a gate knows of one ticket besides its token: enough to decide and to find it by
+    name, email or order number when the holder's phone is dead."""
+
     ticket_id: TicketRef
     event_id: Id32
     type_id: Id32
     type_name: ShortText
     holder_name: ShortText = ""
+    holder_email: ShortText = ""
+    order_ref: ShortText = ""
     revoked: bool = False
+    # Admissions the ticket allows (0: no limit); a re-entry after an exit does not use one.
+    max_entries: EntryLimit = 1
+    reentry: bool = False
+    valid_from: int | None = None
+    valid_until: int | None = None
 
 
 class ManifestPage(Message):
@@ -76,7 +95,12 @@ class ManifestPage(Message):
 
 
 class ScanRecord(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """One scan, immutable from the moment its device made it durable."""
+    """One scan, immutable from the moment its device made it durable.
+
+    ``manual`` marks an admission staff granted by hand (ticket found by search, or a verdict
+    that needed a person's judgement overridden); ``note`` is their reason and ``staff`` who
+    they are, as entered on the device.
+    """
 
     scan_id: ScanId
     device_id: ShortText
@@ -89,10 +113,20 @@ class ScanRecord(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     ticket_id: TicketRef | None = None
     # What was read, kept only for scans that did not parse, to help investigate them.
     raw: Annotated[str, msgspec.Meta(max_length=512)] | None = None
+    direction: Direction = Direction.ENTRY
+    zone: ShortText = ""
+    manual: bool = False
+    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    staff: ShortText = ""
 
     @property
     def admitted(self) -> bool:
         return self.reason is Reason.ADMITTED
+
+    @property
+    def movement(self) -> bool:
+        """Whether this scan moved the holder in or out (counts for entries and presence)."""
+        return self.reason is Reason.ADMITTED or self.reason is Reason.EXITED
 
 
 class ScanBatch(Message):

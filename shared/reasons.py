@@ -23,6 +23,8 @@ class Reason(StrEnum):
     NOT_YET_VALID = "not_yet_valid"
     EXPIRED = "expired"
     ALREADY_ADMITTED = "already_admitted"
+    WRONG_GATE = "wrong_gate"
+    EXITED = "exited"
 
     @property
     def severity(self) -> Severity:
@@ -46,6 +48,9 @@ _SEVERITY = {
     Reason.NOT_YET_VALID: Severity.ATTENTION,
     Reason.EXPIRED: Severity.REJECT,
     Reason.ALREADY_ADMITTED: Severity.ATTENTION,
+    # A genuine ticket at the wrong door: send the holder to the right one.
+    Reason.WRONG_GATE: Severity.ATTENTION,
+    Reason.EXITED: Severity.ADMIT,
 }
 
 _LABELS = {
@@ -58,4 +63,6 @@ _LABELS = {
     Reason.NOT_YET_VALID: "Not valid yet",
     Reason.EXPIRED: "Ticket expired",
     Reason.ALREADY_ADMITTED: "Already admitted",
+    Reason.WRONG_GATE: "Not valid at this gate",
+    Reason.EXITED: "Exit recorded",
 }

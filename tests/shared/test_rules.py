@@ -6,9 +6,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shared.clock import Hlc
 from shared.keys import Keyring, VerifyKey
-from shared.messages import ScanRecord
+from shared.messages import Direction, ScanRecord, TicketEntry
 from shared.reasons import Reason, Severity
-from shared.rules import GatePolicy, TicketInfo, judge, split_admissions
+from shared.rules import GatePolicy, ListedTicket, TicketInfo, decide, judge, split_admissions
 from shared.token import TicketClaims, sign_ticket
 
 KEY = Ed25519PrivateKey.generate()
@@ -129,3 +129,97 @@ def test_every_node_picks_the_same_winner_whatever_order_it_saw():
     assert winner is not None and winner.device_id == "a"
     assert [s.device_id for s in losers] == ["b", "c"]
     assert split_admissions(reversed(scans))[0] == winner
+
+
+# -- gate modes --------------------------------------------------------------------------------
+
+EXIT_GATE = GatePolicy(event_ids=frozenset({10}), direction=Direction.EXIT)
+
+
+def moves(*steps: tuple[Reason, int]) -> list[ScanRecord]:
+    """One ticket's movements at the given wall times (ms), from gate 'a'."""
+    return [
+        record(ref_of(1), reason, at, "a", f"00000000-0000-7000-8000-{i:012d}")
+        for i, (reason, at) in enumerate(steps)
+    ]
+
+
+def test_exit_gate_lets_a_genuine_ticket_out_even_a_revoked_one():
+    inside = moves((Reason.ADMITTED, 1_000))
+    verdict = judge(token(), KEYRING, lookup_from(TicketInfo(revoked=True), inside), EXIT_GATE, NOW)
+    assert verdict.reason is Reason.EXITED
+    assert verdict.severity is Severity.ADMIT
+    assert judge(token(key=OTHER_EVENT_KEY), KEYRING, lookup_from(), EXIT_GATE, NOW).reason is (
+        Reason.FORGED
+    )
+
+
+def test_reentry_after_exit_is_admitted_only_for_tickets_that_allow_it():
+    out = moves((Reason.ADMITTED, 1_000), (Reason.EXITED, 2_000))
+    pass_out = TicketInfo(reentry=True)
+    verdict = judge(token(), KEYRING, lookup_from(pass_out, out), GATE, NOW)
+    assert verdict.admit and verdict.reentry and verdict.entries == 1
+    assert judge(token(), KEYRING, lookup_from(TicketInfo(), out), GATE, NOW).reason is (
+        Reason.ALREADY_ADMITTED
+    )
+    # Still inside: a second entry is a repeat even for a pass-out ticket.
+    inside = moves((Reason.ADMITTED, 1_000))
+    assert judge(token(), KEYRING, lookup_from(pass_out, inside), GATE, NOW).reason is (
+        Reason.ALREADY_ADMITTED
+    )
+
+
+def test_multi_entry_ticket_counts_its_entries_and_names_the_last_one():
+    info = TicketInfo(max_entries=3)
+    history: list[ScanRecord] = []
+    for n in (1, 2, 3):
+        verdict = judge(token(), KEYRING, lookup_from(info, history), GATE, NOW)
+        assert verdict.admit and verdict.entries == n and verdict.max_entries == 3
+        history += [
+            record(
+                ref_of(1),
+                Reason.ADMITTED,
+                n * 1_000,
+                str(n),
+                f"{n:08d}-0000-7000-8000-000000000000",
+            )
+        ]
+    verdict = judge(token(), KEYRING, lookup_from(info, history), GATE, NOW)
+    assert verdict.reason is Reason.ALREADY_ADMITTED and verdict.entries == 3
+    assert verdict.previous is not None and verdict.previous.gate == "Gate 3"
+    unlimited = TicketInfo(max_entries=0)
+    assert judge(token(), KEYRING, lookup_from(unlimited, history), GATE, NOW).admit
+
+
+def test_gate_admits_only_its_ticket_types_and_sends_others_elsewhere():
+    vip_only = GatePolicy(event_ids=frozenset({10}), type_ids=frozenset({2}))
+    verdict = judge(token(), KEYRING, lookup_from(), vip_only, NOW)
+    assert verdict.reason is Reason.WRONG_GATE
+    assert verdict.severity is Severity.ATTENTION
+    # A revoked ticket is refused, not redirected.
+    assert judge(token(), KEYRING, lookup_from(TicketInfo(revoked=True)), vip_only, NOW).reason is (
+        Reason.REVOKED
+    )
+
+
+def test_conflicts_respect_entry_allowances_and_exits():
+    two_entries = moves(
+        (Reason.ADMITTED, 1_000), (Reason.ADMITTED, 2_000), (Reason.ADMITTED, 3_000)
+    )
+    first, conflicts = split_admissions(two_entries, max_entries=2)
+    assert first is not None and first.scanned_at_ms == 1_000
+    assert [c.scanned_at_ms for c in conflicts] == [3_000]
+    with_pass_out = moves(
+        (Reason.ADMITTED, 1_000), (Reason.EXITED, 2_000), (Reason.ADMITTED, 3_000)
+    )
+    assert split_admissions(with_pass_out, reentry=True)[1] == []
+    assert [c.scanned_at_ms for c in split_admissions(with_pass_out)[1]] == [3_000]
+
+
+def test_listed_ticket_is_judged_by_the_same_rules_as_a_read_one():
+    entry = TicketEntry(
+        ticket_id=ref_of(1), event_id=10, type_id=1, type_name="GA", valid_from=NOW + 60
+    )
+    verdict = decide(ListedTicket.of(entry), TicketInfo.of(entry), [], GATE, NOW)
+    assert verdict.reason is Reason.NOT_YET_VALID
+    assert decide(ListedTicket.of(entry), TicketInfo.of(entry), [], GATE, NOW + 60).admit
