@@ -175,7 +175,7 @@ class ScannerCore:
             )
         elif verdict.severity is not Severity.ADMIT:
             raise ManualAdmitRefused(verdict)
-        self._store.add_own_scan(self._record(verdict, now, listed=entry, note=note.strip()[:500]))
+        self._commit(self._record(verdict, now, listed=entry, note=note.strip()[:500]))
         return verdict
 
     def stats(self, minutes: int = STATS_WINDOW_MINUTES) -> DeviceStats:

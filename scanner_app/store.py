@@ -8,7 +8,9 @@ updates and deletes); only the ``uploaded`` flag of own scans may go from 0 to 1
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import re
 import sqlite3
 import threading
@@ -29,6 +31,8 @@ from shared.messages import (
 )
 from shared.reasons import Reason
 from shared.sqlite import SchemaTooNew, migrate, open_durable, split_script, write_transaction
+
+log = logging.getLogger(__name__)
 
 MANIFEST_CURSOR = "manifest"
 FEED_CURSOR = "feed"
@@ -198,21 +202,41 @@ class GateSettings:
 
     @classmethod
     def from_json(cls, text: str) -> GateSettings:
-        """Settings written by any release; unknown or broken fields fall back to defaults."""
+        """Settings written by any release; a field that is unknown or broken falls back to
+        its default on its own, so one bad value never clears the others (such as the PIN)."""
         try:
             data = json.loads(text)
         except ValueError:
-            return cls()
+            data = None
+        settings = cls()
         if not isinstance(data, dict):
-            return cls()
-        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        try:
-            fields["direction"] = Direction(fields.get("direction", Direction.ENTRY))
-            type_ids = fields.get("type_ids")
-            fields["type_ids"] = None if type_ids is None else frozenset(map(int, type_ids))
-            return cls(**fields)
-        except (TypeError, ValueError):
-            return cls()
+            return settings
+        for name, value in data.items():
+            if name not in cls.__dataclass_fields__:
+                continue
+            try:
+                settings = dataclasses.replace(settings, **{name: _setting(name, value)})
+            except (TypeError, ValueError):
+                log.warning("ignoring the unreadable gate setting %s", name)
+        return settings
+
+
+def _setting(name: str, value: Any) -> Any:
+    """One stored setting in its Python type; raises ValueError or TypeError if unusable."""
+    default = getattr(GateSettings(), name)
+    if name == "direction":
+        return Direction(value)
+    if name == "type_ids":
+        return None if value is None else frozenset(int(v) for v in value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise TypeError(name)
+        return value
+    if isinstance(default, float):
+        return float(value)
+    if not isinstance(value, str):
+        raise TypeError(name)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +309,7 @@ def _ticket_values(t: TicketEntry) -> tuple[object, ...]:
 def search_query(text: str) -> str | None:
     """The full-text query for what staff typed: every word as a prefix, all required.
     Punctuation splits words, so 'ada@exa' finds ada@example.org."""
-    words = [w for w in re.split(r"[^\w]+", text.casefold()) if w]
+    words = [w for w in re.split(r"[^\w]+", text.lower()) if w]
     if not words:
         return None
     return " AND ".join(f'"{w}"*' for w in words[:8])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from shared.reasons import Reason
 
 
@@ -24,3 +26,16 @@ class ProtocolError(BiltenError):
 
 class KeyFileError(BiltenError):
     """A public key file that cannot be read."""
+
+
+class PairingPayloadError(BiltenError, ValueError):
+    """A pairing QR payload, venue server URL or pairing code that cannot be used.
+
+    ``field`` names the part that is wrong (``payload``, ``url`` or ``code``), so a form can
+    show the message next to the right box.
+    """
+
+    def __init__(self, field: Literal["payload", "url", "code"], detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+        self.detail = detail

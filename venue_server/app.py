@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, Litestar, MediaType, Request, Response, get, post
@@ -36,6 +36,9 @@ from venue_server.errors import (
 from venue_server.metrics import VenueMetrics
 from venue_server.settings import VenueSettings
 from venue_server.store import Device, VenueStore
+
+if TYPE_CHECKING:
+    from venue_server.discovery import VenueAnnouncer
 
 DEFAULT_PAGE = 500
 
@@ -178,10 +181,12 @@ def create_app(
     sync: bool = True,
     client_factory: ClientFactory | None = None,
     clock: Callable[[], float] = time.time,
+    announcer: VenueAnnouncer | None = None,
 ) -> Litestar:
     """The venue server for ``settings``; ``store`` defaults to the one in its data dir.
 
-    With ``sync`` the cloud sync job runs while the app does, if the venue is paired.
+    With ``sync`` the cloud sync job runs while the app does, if the venue is paired. An
+    ``announcer`` announces the server on the LAN from startup until shutdown.
     """
     owns_store = store is None
     venue_store = store if store is not None else VenueStore(settings.db_path)
@@ -204,9 +209,14 @@ def create_app(
             )
             scheduler = SyncScheduler(runner, settings.sync_interval)
             scheduler.start()
+        if announcer is not None:
+            await anyio.to_thread.run_sync(announcer.start)
         try:
             yield
         finally:
+            if announcer is not None:
+                # First, so gates stop being offered a server that is going away.
+                await anyio.to_thread.run_sync(announcer.stop)
             if scheduler is not None:
                 # Waits for a round in flight, so its page lands whole before we close.
                 await anyio.to_thread.run_sync(scheduler.stop)

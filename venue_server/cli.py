@@ -13,9 +13,12 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from venue_server.settings import VenueSettings
+
+if TYPE_CHECKING:
+    from venue_server.discovery import VenueAnnouncer
 
 
 def _settings(args: argparse.Namespace, **overrides: Any) -> VenueSettings:
@@ -29,8 +32,14 @@ def _serve(args: argparse.Namespace) -> int:
     from venue_server.app import create_app
     from venue_server.logs import log_config
 
-    settings = _settings(args, host=args.host, port=args.port, sync_interval=args.sync_interval)
-    app = create_app(settings)
+    settings = _settings(
+        args,
+        host=args.host,
+        port=args.port,
+        sync_interval=args.sync_interval,
+        announce=False if args.no_announce else None,
+    )
+    app = create_app(settings, announcer=_announcer(settings))
     print(
         f"Bilten venue server on http://{settings.host}:{settings.port} "
         f"(data in {settings.data_dir})",
@@ -38,6 +47,24 @@ def _serve(args: argparse.Namespace) -> int:
     )
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=log_config(args.log_json))
     return 0
+
+
+def _announcer(settings: VenueSettings) -> VenueAnnouncer | None:
+    if not settings.announce:
+        return None
+    try:
+        from venue_server.discovery import VenueAnnouncer
+    except ImportError as exc:  # zeroconf missing: serve anyway, gates can type the URL
+        print(f"Not announcing on the LAN: {exc}", file=sys.stderr)
+        return None
+    from venue_server.store import VenueStore
+
+    store = VenueStore(settings.db_path)
+    try:
+        venue_name = store.venue_name()
+    finally:
+        store.close()
+    return VenueAnnouncer(host=settings.host, port=settings.port, venue_name=venue_name)
 
 
 def _pair(args: argparse.Namespace) -> int:
@@ -69,18 +96,20 @@ def lan_address() -> str:
 
 
 def _pairing_code(args: argparse.Namespace) -> int:
+    from shared.pairing import build_payload, check_venue_url
     from shared.qr import make_qr, write_png
-    from venue_server.pairing import issue_pairing_code, pairing_payload
+    from venue_server.pairing import issue_pairing_code
     from venue_server.store import VenueStore
 
     settings = _settings(args, port=args.port)
+    # Checked before a code is made, so a mistyped --url wastes no code.
+    venue_url = check_venue_url(args.url or f"http://{lan_address()}:{settings.port}")
     store = VenueStore(settings.db_path)
     try:
         code = issue_pairing_code(store, args.gate, settings.pairing_code_ttl, int(time.time()))
     finally:
         store.close()
-    venue_url = args.url or f"http://{lan_address()}:{settings.port}"
-    payload = pairing_payload(venue_url, code)
+    payload = build_payload(venue_url, code)
     minutes = settings.pairing_code_ttl // 60
     png = Path(args.qr) if args.qr else settings.data_dir / "pairing-code.png"
     write_png(payload, png)
@@ -145,6 +174,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--sync-interval", type=float, metavar="S", help="seconds between cloud syncs (default 5)"
     )
     serve.add_argument("--log-json", action="store_true", help="log JSON lines")
+    serve.add_argument(
+        "--no-announce",
+        action="store_true",
+        help="do not announce this server on the LAN by mDNS (also BILTEN_VENUE_ANNOUNCE=0)",
+    )
     _data_option(serve)
     serve.set_defaults(handler=_serve)
 

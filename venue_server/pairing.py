@@ -12,13 +12,11 @@ import secrets
 
 from shared.ids import new_device_id
 from shared.messages import PairRequest, PairResponse
+from shared.pairing import CODE_ALPHABET, CODE_LENGTH, build_payload, normalize_code
+from shared.qr import make_qr
 from venue_server.errors import BadRequest, DeviceUnauthorized
 from venue_server.store import Device, VenueStore
 
-# Read aloud or typed on a tablet: no 0/O, 1/I/L look-alikes.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
-PAIRING_SCHEME = "bilten-pair:"
 # last_seen is for the manager's "which gates are online" view; a write per poll is waste.
 TOUCH_EVERY_SECONDS = 10
 
@@ -32,24 +30,10 @@ def new_pairing_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def normalize_code(code: str) -> str:
-    """The code as typed, with case, spaces and dashes forgiven."""
-    return "".join(code.split()).replace("-", "").upper()
-
-
-def pairing_payload(venue_url: str, code: str) -> str:
-    """What the pairing QR holds: where the venue server is, and the one-time code."""
-    return f"{PAIRING_SCHEME}{venue_url.rstrip('/')}#{code}"
-
-
-def parse_pairing_payload(payload: str) -> tuple[str, str]:
-    """The venue URL and code from a pairing QR; raises BadRequest for anything else."""
-    if not payload.startswith(PAIRING_SCHEME):
-        raise BadRequest("not a Bilten pairing code")
-    url, sep, code = payload[len(PAIRING_SCHEME) :].rpartition("#")
-    if not (sep and code and url.startswith(("http://", "https://"))):
-        raise BadRequest("not a Bilten pairing code")
-    return url, code
+def pairing_qr_svg(venue_url: str, code: str, scale: int = 8) -> str:
+    """The pairing QR for ``code`` as inline SVG text, for a page that shows it to a scanner."""
+    svg: str = make_qr(build_payload(venue_url, code)).svg_inline(scale=scale, border=4)
+    return svg
 
 
 def issue_pairing_code(store: VenueStore, gate: str, ttl_seconds: int, now: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -11,6 +11,17 @@ from typing import Any
 from venue_server.errors import SettingsError
 
 DB_FILE = "venue.sqlite3"
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(raw)
 
 
 def default_data_dir(env: Mapping[str, str]) -> Path:
@@ -33,6 +44,8 @@ class VenueSettings:
     http_timeout: float = 10.0
     upload_batch: int = 500
     pairing_code_ttl: int = 15 * 60
+    # Announce the server on the LAN by mDNS while it serves, so gates find it by themselves.
+    announce: bool = True
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -57,17 +70,19 @@ class VenueSettings:
         """Settings from ``BILTEN_VENUE_*`` variables, then ``overrides`` (e.g. CLI flags)."""
         env = os.environ if env is None else env
         values: dict[str, Any] = {"data_dir": default_data_dir(env)}
-        for field, name, kind in (
-            ("host", "BILTEN_VENUE_HOST", str),
-            ("port", "BILTEN_VENUE_PORT", int),
-            ("sync_interval", "BILTEN_VENUE_SYNC_INTERVAL", float),
-            ("max_backoff", "BILTEN_VENUE_MAX_BACKOFF", float),
-        ):
+        parsers: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
+            ("host", "BILTEN_VENUE_HOST", str, "str"),
+            ("port", "BILTEN_VENUE_PORT", int, "int"),
+            ("sync_interval", "BILTEN_VENUE_SYNC_INTERVAL", float, "float"),
+            ("max_backoff", "BILTEN_VENUE_MAX_BACKOFF", float, "float"),
+            ("announce", "BILTEN_VENUE_ANNOUNCE", _flag, "switch (1/0, on/off)"),
+        )
+        for field, name, parse, kind in parsers:
             raw = env.get(name)
             if raw:
                 try:
-                    values[field] = kind(raw)
+                    values[field] = parse(raw)
                 except ValueError as exc:
-                    raise SettingsError(f"{name}={raw!r} is not a valid {kind.__name__}") from exc
+                    raise SettingsError(f"{name}={raw!r} is not a valid {kind}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

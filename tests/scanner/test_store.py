@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from scanner_app.errors import StoreError
-from scanner_app.store import FEED_CURSOR, MANIFEST_CURSOR, Store
+from scanner_app.store import FEED_CURSOR, MANIFEST_CURSOR, GateSettings, Store
 from shared.messages import ManifestPage
 from tests.scanner.gate import DEVICE, Gate, ticket_entry
 
@@ -109,3 +109,13 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="cannot open"):
         Store(path)
+
+
+def test_one_unreadable_setting_does_not_clear_the_others(tmp_path: Path) -> None:
+    stored = GateSettings(zone="Balcony", kiosk_pin="scrypt$salt$hash", sound=False)
+    text = stored.to_json().replace('"sound": false', '"sound": "loud"')
+
+    settings = GateSettings.from_json(text)
+
+    assert settings.sound is True  # the broken field falls back to its default
+    assert (settings.zone, settings.kiosk_pin) == ("Balcony", "scrypt$salt$hash")

@@ -6,14 +6,9 @@ import httpx
 import pytest
 
 from shared.messages import PairResponse, decode
+from shared.pairing import parse_payload
 from tests.venue.conftest import Venue
-from venue_server.errors import BadRequest
-from venue_server.pairing import (
-    issue_pairing_code,
-    normalize_code,
-    pairing_payload,
-    parse_pairing_payload,
-)
+from venue_server.pairing import issue_pairing_code, pairing_qr_svg
 
 
 def _post_pair(venue: Venue, code: str, name: str = "Tablet 1") -> httpx.Response:
@@ -100,12 +95,15 @@ def test_a_malformed_pair_request_gets_400_and_uses_no_code(venue: Venue, body: 
     assert _pair(venue, code)[0] == 200
 
 
-def test_pairing_payload_round_trips_and_rejects_other_codes() -> None:
-    payload = pairing_payload("http://192.168.1.20:8100/", "ABCD-EFGH")
+def test_the_pairing_qr_for_a_page_is_svg_text() -> None:
+    svg = pairing_qr_svg("http://192.168.1.20:8100", "ABCD-EFGH")
 
-    assert payload == "bilten-pair:http://192.168.1.20:8100#ABCD-EFGH"
-    assert parse_pairing_payload(payload) == ("http://192.168.1.20:8100", "ABCD-EFGH")
-    for other in ("https://example.com", "bilten-pair:ftp://x#C", "bilten-pair:http://x"):
-        with pytest.raises(BadRequest):
-            parse_pairing_payload(other)
-    assert normalize_code(" abcd-efgh ") == "ABCDEFGH"
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+
+
+def test_a_code_as_it_travels_in_the_qr_pairs(venue: Venue) -> None:
+    target = parse_payload(f"bilten-pair:{venue.url}#{venue.code().lower()}")
+
+    status, _ = _pair(venue, target.code)
+
+    assert status == 200
