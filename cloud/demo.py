@@ -8,6 +8,7 @@ API, so the demo exercises the same paths organizers use.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import random
@@ -15,7 +16,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,8 +32,16 @@ ORGANIZER_EMAIL = "organizer@demo.bilten.test"
 ORGANIZER_PASSWORD = "demo-organizer-pass"  # noqa: S105 - printed for the demo user on purpose
 SEED_FILE = "demo.json"
 
-_FIRST = ["Ana", "Luka", "Mia", "Ivan", "Sara", "Marko", "Lena", "Filip", "Eva", "Nikola", "Maja"]
-_LAST = ["Horvat", "Kovač", "Novak", "Babić", "Marić", "Jurić", "Knežević", "Petrović", "Vuković"]
+_FIRST = [
+    "Ana", "Luka", "Mia", "Ivan", "Sara", "Marko", "Lena", "Filip", "Eva", "Nikola", "Maja",
+    "Petra", "Tomislav", "Iva", "Josip", "Katarina", "Dino", "Nina", "Matej", "Lucija",
+]  # fmt: skip
+_LAST = [
+    "Horvat", "Kovač", "Novak", "Babić", "Marić", "Jurić", "Knežević", "Petrović", "Vuković",
+    "Šarić", "Božić", "Pavlović", "Grgić", "Radić", "Perić", "Matić", "Lovrić", "Tomić",
+]  # fmt: skip
+# Domains reserved for examples (RFC 2606), so no demo mail can reach a real person.
+_MAIL_DOMAINS = ["example.com", "example.org", "example.net"]
 
 
 class DemoError(RuntimeError):
@@ -102,78 +112,164 @@ def _check(response: httpx.Response, what: str) -> dict[str, object]:
     return data
 
 
+@dataclass(frozen=True)
+class _TypePlan:
+    name: str
+    count: int
+    max_entries: int = 1
+    reentry: bool = False
+
+    def describe(self) -> str:
+        rules = []
+        if self.max_entries != 1:
+            rules.append(f"{self.max_entries} entries" if self.max_entries else "no entry limit")
+        if self.reentry:
+            rules.append("re-entry after exit")
+        return f"{self.count} x {self.name}" + (f" ({', '.join(rules)})" if rules else "")
+
+
+@dataclass(frozen=True)
+class _EventPlan:
+    name: str
+    starts_at: datetime
+    hours: int
+    types: tuple[_TypePlan, ...]
+
+
+def _plans(start: datetime) -> list[_EventPlan]:
+    """Two ordinary nights and a two-day weekend, so the gate shows single-entry tickets,
+    VIPs who may step out and back in, and passes good for one entry each day."""
+    return [
+        _EventPlan(
+            "Opening Night",
+            start,
+            6,
+            (_TypePlan("General Admission", 150), _TypePlan("VIP", 30, reentry=True)),
+        ),
+        _EventPlan(
+            "Closing Gala",
+            start + timedelta(days=1),
+            6,
+            (_TypePlan("Standing", 40), _TypePlan("Balcony", 20)),
+        ),
+        _EventPlan(
+            "Harbour Weekend",
+            start + timedelta(days=2),
+            36,
+            (_TypePlan("Weekend pass", 24, max_entries=2, reentry=True),),
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class _Order:
+    """One buyer's order: who holds its tickets, their address and the order number staff
+    can search for at the gate."""
+
+    holder: str
+    email: str
+    ref: str
+    tickets: int
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
+def _orders(rng: random.Random, count: int, numbers: Iterator[int]) -> Iterator[_Order]:
+    """Orders of one to three tickets that add up to ``count``."""
+    left = count
+    while left > 0:
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        email = f"{_ascii(first)}.{_ascii(last)}@{rng.choice(_MAIL_DOMAINS)}".lower()
+        size = min(left, rng.choice((1, 1, 1, 2, 2, 3)))
+        yield _Order(f"{first} {last}", email, f"BLT-{next(numbers)}", size)
+        left -= size
+
+
+def _login(http: httpx.Client) -> None:
+    _check(
+        http.post(
+            "/api/v1/auth/signup",
+            json={
+                "email": ORGANIZER_EMAIL,
+                "password": ORGANIZER_PASSWORD,
+                "name": "Demo Organizer",
+            },
+        ),
+        "organizer sign-up",
+    )
+    login = _check(
+        http.post(
+            "/api/v1/auth/login",
+            json={"email": ORGANIZER_EMAIL, "password": ORGANIZER_PASSWORD},
+        ),
+        "organizer login",
+    )
+    http.headers["Authorization"] = f"Bearer {login['access_token']}"
+
+
 def _seed(cloud: str, data: Path, progress: Callable[[str], None]) -> Seeded:
-    """Make the demo organizer, venue, two events and their tickets through the public API."""
+    """Make the demo organizer, venue, events and their tickets through the public API."""
     rng = random.Random(7)  # the same names every run, so the demo reads the same
+    numbers = itertools.count(100_001)
     with httpx.Client(base_url=cloud, timeout=30) as http:
-        _check(
-            http.post(
-                "/api/v1/auth/signup",
-                json={
-                    "email": ORGANIZER_EMAIL,
-                    "password": ORGANIZER_PASSWORD,
-                    "name": "Demo Organizer",
-                },
-            ),
-            "organizer sign-up",
-        )
-        login = _check(
-            http.post(
-                "/api/v1/auth/login",
-                json={"email": ORGANIZER_EMAIL, "password": ORGANIZER_PASSWORD},
-            ),
-            "organizer login",
-        )
-        http.headers["Authorization"] = f"Bearer {login['access_token']}"
+        _login(http)
         venue = _check(http.post("/api/v1/venues", json={"name": "Demo Hall"}), "venue")
         start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-        plans = [
-            ("Opening Night", start, [("General Admission", 150), ("VIP", 30)]),
-            ("Closing Gala", start + timedelta(days=1), [("Standing", 40), ("Balcony", 20)]),
-        ]
         seeded = Seeded(venue_key=str(venue["api_key"]), events=[])
         keyring = Keyring()
         tickets_dir = data / "tickets"
         tickets_dir.mkdir(parents=True, exist_ok=True)
-        for name, starts, types in plans:
+        for plan in _plans(start):
             event = _check(
                 http.post(
                     "/api/v1/events",
                     json={
-                        "name": name,
+                        "name": plan.name,
                         "venue_id": venue["venue_id"],
-                        "starts_at": starts.isoformat(),
-                        "ends_at": (starts + timedelta(hours=6)).isoformat(),
+                        "starts_at": plan.starts_at.isoformat(),
+                        "ends_at": (plan.starts_at + timedelta(hours=plan.hours)).isoformat(),
                     },
                 ),
-                f"event {name}",
+                f"event {plan.name}",
             )
             event_id = event["event_id"]
-            seeded.events.append({"event_id": event_id, "name": name})
-            for type_name, count in types:
+            seeded.events.append({"event_id": event_id, "name": plan.name})
+            for kind in plan.types:
                 ticket_type = _check(
                     http.post(
                         f"/api/v1/events/{event_id}/ticket-types",
-                        json={"name": type_name, "capacity": count * 2},
+                        json={
+                            "name": kind.name,
+                            "capacity": kind.count * 2,
+                            "max_entries": kind.max_entries,
+                            "reentry": kind.reentry,
+                        },
                     ),
-                    f"ticket type {type_name}",
+                    f"ticket type {kind.name}",
                 )
-                for _ in range(count):
-                    holder = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+                slug = f"{event_id}-{kind.name.lower().replace(' ', '-')}"
+                for order in _orders(rng, kind.count, numbers):
                     issued = _check(
                         http.post(
                             f"/api/v1/events/{event_id}/tickets",
-                            json={"type_id": ticket_type["type_id"], "holder_name": holder},
+                            json={
+                                "type_id": ticket_type["type_id"],
+                                "holder_name": order.holder,
+                                "holder_email": order.email,
+                                "order_ref": order.ref,
+                                "count": order.tickets,
+                            },
                         ),
                         "ticket issue",
                     )
                     for ticket in issued["tickets"]:  # type: ignore[attr-defined]
                         seeded.tokens.append(ticket["token"])
-                        slug = f"{event_id}-{type_name.lower().replace(' ', '-')}"
                         write_png(
                             ticket["token"], tickets_dir / f"{slug}-{ticket['ticket_id']}.png"
                         )
-                progress(f"  {name}: {count} x {type_name}")
+                progress(f"  {plan.name}: {kind.describe()}")
             keys = decode(http.get(f"/api/v1/events/{event_id}/keys").content, KeyFile)
             for entry in keys.keys:
                 keyring.add(VerifyKey.from_entry(entry))
@@ -381,6 +477,7 @@ def _print_banner(out: Callable[[str], None], cloud: str, venue: str, data: Path
     out(f"  Organizer login  {ORGANIZER_EMAIL} / {ORGANIZER_PASSWORD}")
     out(f"  Tickets          {data / 'tickets'} (printable QR codes), {data / 'tokens.txt'}")
     out(f"  Revoked samples  {data / 'revoked.txt'}")
+    out("  Attendee search  by name or email (horvat) or order number (BLT-100001)")
     out(f"  Door rehearsal   {data / 'rehearsal'} (what the scanner window is reading)")
     out(f"  Server logs      {data / 'logs'}")
     out(f"  Public keys      {data / 'keys.json'}  (bilten ticket verify --keys ...)")

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="run cloud, venue server and scanner on embedded defaults with demo data",
         description=(
             "Starts the cloud (SQLite), a paired venue server and the scanner window, seeds a "
-            "demo organizer with two events and printable tickets, and prints URLs and logins."
+            "demo organizer with three events and printable tickets, and prints URLs and logins."
         ),
     )
     demo.add_argument("--data", default=str(default_data), help=f"default: {default_data}")

@@ -69,7 +69,7 @@ class TicketEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     type_id: Id32
     type_name: ShortText
     holder_name: ShortText = ""
-    holder_email: ShortText = ""
+    holder_email: Annotated[str, msgspec.Meta(max_length=254)] = ""
     order_ref: ShortText = ""
     revoked: bool = False
     # Admissions the ticket allows (0: no limit); a re-entry after an exit does not use one.

@@ -108,8 +108,38 @@ class Organizer:
             type_id=kind["type_id"],
         )
 
-    def issue(self, venue: CloudVenue, count: int = 1, holder: str = "Ada") -> list[dict[str, Any]]:
-        body = {"type_id": venue.type_id, "holder_name": holder, "count": count}
+    def ticket_type(
+        self,
+        venue: CloudVenue,
+        name: str,
+        capacity: int = 100,
+        max_entries: int = 1,
+        reentry: bool = False,
+    ) -> int:
+        """Another kind of ticket for the venue's event; returns its type id."""
+        kind = self._created(
+            f"/api/v1/events/{venue.event_id}/ticket-types",
+            {"name": name, "capacity": capacity, "max_entries": max_entries, "reentry": reentry},
+        )
+        type_id: int = kind["type_id"]
+        return type_id
+
+    def issue(
+        self,
+        venue: CloudVenue,
+        count: int = 1,
+        holder: str = "Ada",
+        type_id: int | None = None,
+        **extra: Any,
+    ) -> list[dict[str, Any]]:
+        """Issue tickets of ``type_id`` (default: the venue's first type); ``extra`` passes
+        holder_email, order_ref or a validity window."""
+        body = {
+            "type_id": type_id or venue.type_id,
+            "holder_name": holder,
+            "count": count,
+            **extra,
+        }
         tickets: list[dict[str, Any]] = self._created(
             f"/api/v1/events/{venue.event_id}/tickets", body
         )["tickets"]
@@ -134,6 +164,13 @@ class Organizer:
 
     def scan_ids(self, venue: CloudVenue) -> list[str]:
         return [s["scan_id"] for s in self.scans(venue)]
+
+    def conflicts(self, venue: CloudVenue) -> list[dict[str, Any]]:
+        """The admissions the cloud flagged for the venue's event, as the organizer sees them."""
+        answer = self.http.get(f"/api/v1/events/{venue.event_id}/conflicts")
+        assert answer.status_code == 200, answer.text
+        conflicts: list[dict[str, Any]] = answer.json()["conflicts"]
+        return conflicts
 
 
 class Wire(httpx.HTTPTransport):

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -90,6 +91,17 @@ MIGRATIONS: list[list[str]] = [
             device_id TEXT
         )""",
     ],
+    # What gates need to decide multi-entry, re-entry and validity windows, and to find a
+    # ticket by the holder's email or order number. Scan records already keep direction,
+    # zone, manual, note and staff whole in their ``record``.
+    [
+        "ALTER TABLE tickets ADD COLUMN holder_email TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE tickets ADD COLUMN order_ref TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE tickets ADD COLUMN max_entries INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE tickets ADD COLUMN reentry INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE tickets ADD COLUMN valid_from INTEGER",
+        "ALTER TABLE tickets ADD COLUMN valid_until INTEGER",
+    ],
 ]
 
 _CLOUD_URL = "cloud_url"
@@ -98,6 +110,45 @@ _VENUE_NAME = "venue_name"
 _CLOUD_CURSOR = "cloud_cursor"
 
 _record_decoder = msgspec.json.Decoder(ScanRecord)
+
+# The columns that hold a TicketEntry, in its field order.
+_TICKET_FIELDS = (
+    "ticket_id",
+    "event_id",
+    "type_id",
+    "type_name",
+    "holder_name",
+    "holder_email",
+    "order_ref",
+    "revoked",
+    "max_entries",
+    "reentry",
+    "valid_from",
+    "valid_until",
+)
+_TICKET_COLUMNS = ", ".join(_TICKET_FIELDS)
+# An upsert that leaves a ticket the cloud sent again unchanged alone, seq included, so
+# scanners do not download it again.
+_UPSERT_TICKET = (
+    f"INSERT INTO tickets ({_TICKET_COLUMNS}, seq) "  # noqa: S608 - column names are ours
+    f"VALUES ({', '.join('?' * (len(_TICKET_FIELDS) + 1))}) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in (*_TICKET_FIELDS[1:], "seq"))
+    + " WHERE "
+    + " OR ".join(f"{c} IS NOT excluded.{c}" for c in _TICKET_FIELDS[1:])
+)
+
+
+def _ticket_row(t: TicketEntry) -> tuple[object, ...]:
+    values = (getattr(t, name) for name in _TICKET_FIELDS)
+    return tuple(int(v) if isinstance(v, bool) else v for v in values)
+
+
+def _ticket_entry(row: Sequence[Any]) -> TicketEntry:
+    fields = dict(zip(_TICKET_FIELDS, row, strict=True))
+    fields["revoked"] = bool(fields["revoked"])
+    fields["reentry"] = bool(fields["reentry"])
+    return TicketEntry(**fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,28 +288,7 @@ class VenueStore:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM tickets").fetchone()[0]
             for t in tickets:
                 seq += 1
-                cursor = conn.execute(
-                    "INSERT INTO tickets "
-                    "(ticket_id, event_id, type_id, type_name, holder_name, revoked, seq) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (ticket_id) DO UPDATE SET "
-                    "event_id = excluded.event_id, type_id = excluded.type_id, "
-                    "type_name = excluded.type_name, holder_name = excluded.holder_name, "
-                    "revoked = excluded.revoked, seq = excluded.seq "
-                    "WHERE event_id IS NOT excluded.event_id "
-                    "OR type_id IS NOT excluded.type_id "
-                    "OR type_name IS NOT excluded.type_name "
-                    "OR holder_name IS NOT excluded.holder_name "
-                    "OR revoked IS NOT excluded.revoked",
-                    (
-                        t.ticket_id,
-                        t.event_id,
-                        t.type_id,
-                        t.type_name,
-                        t.holder_name,
-                        int(t.revoked),
-                        seq,
-                    ),
-                )
+                cursor = conn.execute(_UPSERT_TICKET, (*_ticket_row(t), seq))
                 changed += cursor.rowcount
             self._set_config(conn, _CLOUD_CURSOR, cloud_cursor)
         return changed
@@ -285,28 +315,15 @@ class VenueStore:
         """Tickets changed after ``seq`` in change order, and how many remain after them."""
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT seq, ticket_id, event_id, type_id, type_name, holder_name, revoked "
-                "FROM tickets WHERE seq > ? ORDER BY seq LIMIT ?",
+                f"SELECT seq, {_TICKET_COLUMNS} FROM tickets "  # noqa: S608
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
                 (seq, limit),
             ).fetchall()
             last = rows[-1][0] if rows else seq
             remaining = conn.execute(
                 "SELECT COUNT(*) FROM tickets WHERE seq > ?", (last,)
             ).fetchone()[0]
-        return [
-            (
-                r[0],
-                TicketEntry(
-                    ticket_id=r[1],
-                    event_id=r[2],
-                    type_id=r[3],
-                    type_name=r[4],
-                    holder_name=r[5],
-                    revoked=bool(r[6]),
-                ),
-            )
-            for r in rows
-        ], remaining
+        return [(r[0], _ticket_entry(r[1:])) for r in rows], remaining
 
     def ticket_count(self) -> int:
         with self._read() as conn:

@@ -54,8 +54,22 @@ class EventController(Controller):
         db: Db,
         organizer_id: OrganizerId,
     ) -> TicketTypeOut:
-        row = service.add_ticket_type(db, organizer_id, event_id, data.name, data.capacity)
-        return TicketTypeOut(type_id=row.id, name=row.name, capacity=row.capacity)
+        row = service.add_ticket_type(
+            db,
+            organizer_id,
+            event_id,
+            data.name,
+            data.capacity,
+            max_entries=data.max_entries,
+            reentry=data.reentry,
+        )
+        return TicketTypeOut(
+            type_id=row.id,
+            name=row.name,
+            capacity=row.capacity,
+            max_entries=row.max_entries,
+            reentry=row.reentry,
+        )
 
     @get("/{event_id:int}/keys", sync_to_thread=True)
     def keys(self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId) -> KeyFile:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db import Base
@@ -28,6 +28,11 @@ class TicketType(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     capacity: Mapped[int] = mapped_column(Integer)
+    # Admissions one ticket of this type allows (0: no limit); gates count them with
+    # shared.rules. With ``reentry`` a holder who went out through an exit gate comes back in
+    # without using one.
+    max_entries: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    reentry: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class SigningKey(Base):

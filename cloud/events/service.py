@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from cloud.clock import now_s
 from cloud.errors import CloudError, InvalidInput, NotFound
 from cloud.events.models import Event, SigningKey, TicketType
+from cloud.events.schemas import MAX_ENTRIES_LIMIT
 from cloud.events.signing import create_signing_key, current_key
 from cloud.timestamps import to_unix
 from cloud.venues.service import own_venue
@@ -63,10 +64,31 @@ def own_event(session: Session, organizer_id: int, event_id: int) -> Event:
 
 
 def add_ticket_type(
-    session: Session, organizer_id: int, event_id: int, name: str, capacity: int
+    session: Session,
+    organizer_id: int,
+    event_id: int,
+    name: str,
+    capacity: int,
+    *,
+    max_entries: int = 1,
+    reentry: bool = False,
 ) -> TicketType:
+    """A new kind of ticket for the event. ``max_entries`` is how many admissions one ticket
+    allows (0: no limit); with ``reentry`` a holder who went out comes back in for free."""
     own_event(session, organizer_id, event_id)
-    ticket_type = TicketType(event_id=event_id, name=name.strip(), capacity=capacity)
+    if not 0 <= max_entries <= MAX_ENTRIES_LIMIT:
+        raise InvalidInput(
+            f"max_entries must be between 0 (no limit) and {MAX_ENTRIES_LIMIT}, not {max_entries}"
+        )
+    if not name.strip():
+        raise InvalidInput("a ticket type needs a name")
+    ticket_type = TicketType(
+        event_id=event_id,
+        name=name.strip(),
+        capacity=capacity,
+        max_entries=max_entries,
+        reentry=reentry,
+    )
     session.add(ticket_type)
     session.commit()
     return ticket_type

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db import Base
@@ -23,6 +23,13 @@ class Scan(Base):
     scanned_at_ms: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(32))
     raw: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    # How the gate was set up and who stood at it; server defaults describe the scans stored
+    # before gates reported these (entry gates, scanned, no staff name).
+    direction: Mapped[str] = mapped_column(String(8), server_default="entry")
+    zone: Mapped[str] = mapped_column(String(200), server_default="")
+    manual: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    note: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    staff: Mapped[str] = mapped_column(String(200), server_default="")
     received_at: Mapped[int] = mapped_column(BigInteger)
 
 

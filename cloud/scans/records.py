@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from cloud.scans.models import Scan
-from shared.messages import ScanRecord
+from shared.messages import Direction, ScanRecord
 from shared.reasons import Reason
 
 
@@ -17,4 +17,9 @@ def to_record(scan: Scan) -> ScanRecord:
         event_id=scan.event_id,
         ticket_id=scan.ticket_ref,
         raw=scan.raw,
+        direction=Direction(scan.direction),
+        zone=scan.zone,
+        manual=scan.manual,
+        note=scan.note,
+        staff=scan.staff,
     )

@@ -29,23 +29,13 @@ def manifest_page(session: Session, venue: Venue, cursor: str | None, limit: int
         if budget <= 0:
             break
         rows = session.execute(
-            select(Ticket, TicketType.name)
+            select(Ticket, TicketType)
             .join(TicketType, TicketType.id == Ticket.type_id)
             .where(Ticket.event_id == event.id, Ticket.seq > positions[event.id])
             .order_by(Ticket.seq)
             .limit(budget)
         ).all()
-        for ticket, type_name in rows:
-            tickets.append(
-                TicketEntry(
-                    ticket_id=ticket.ticket_ref,
-                    event_id=ticket.event_id,
-                    type_id=ticket.type_id,
-                    type_name=type_name,
-                    holder_name=ticket.holder_name,
-                    revoked=ticket.revoked,
-                )
-            )
+        tickets.extend(ticket_entry(ticket, ticket_type) for ticket, ticket_type in rows)
         if rows:
             positions[event.id] = rows[-1][0].seq
     remaining = 0
@@ -75,4 +65,23 @@ def manifest_page(session: Session, venue: Venue, cursor: str | None, limit: int
         ],
         keys=public_entries(session, positions),
         tickets=tickets,
+    )
+
+
+def ticket_entry(ticket: Ticket, ticket_type: TicketType) -> TicketEntry:
+    """What a gate needs of one ticket: to decide (type limits, validity, revocation) and to
+    find it by name, email or order number when the holder's phone is dead."""
+    return TicketEntry(
+        ticket_id=ticket.ticket_ref,
+        event_id=ticket.event_id,
+        type_id=ticket.type_id,
+        type_name=ticket_type.name,
+        holder_name=ticket.holder_name,
+        holder_email=ticket.holder_email or "",
+        order_ref=ticket.order_ref or "",
+        revoked=ticket.revoked,
+        max_entries=ticket_type.max_entries,
+        reentry=ticket_type.reentry,
+        valid_from=ticket.valid_from,
+        valid_until=ticket.valid_until,
     )

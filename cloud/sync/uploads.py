@@ -57,6 +57,11 @@ def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
                 "scanned_at_ms": scan.scanned_at_ms,
                 "reason": scan.reason.value,
                 "raw": scan.raw,
+                "direction": scan.direction.value,
+                "zone": scan.zone,
+                "manual": scan.manual,
+                "note": scan.note,
+                "staff": scan.staff,
                 "received_at": received_at,
             },
         )

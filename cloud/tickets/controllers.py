@@ -29,6 +29,7 @@ class IssueController(Controller):
             type_id=data.type_id,
             holder_name=data.holder_name,
             holder_email=data.holder_email,
+            order_ref=data.order_ref,
             count=data.count,
             valid_from=data.valid_from,
             valid_until=data.valid_until,
@@ -40,6 +41,8 @@ class IssueController(Controller):
                     token=t.token,
                     type_id=t.type_id,
                     holder_name=t.holder_name,
+                    holder_email=t.holder_email,
+                    order_ref=t.order_ref,
                 )
                 for t in tickets
             ]

@@ -17,6 +17,9 @@ class Ticket(Base):
     key_id: Mapped[int] = mapped_column(ForeignKey("signing_keys.id"))
     holder_name: Mapped[str] = mapped_column(String(200), default="")
     holder_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # The order the ticket was sold in (the shop's or an external system's number), so staff
+    # can find every ticket of an order at the gate.
+    order_ref: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     token: Mapped[str] = mapped_column(String(200))
     issued_at: Mapped[int] = mapped_column(BigInteger)
     valid_from: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -28,6 +28,27 @@ def _seconds(moment: datetime | None, name: str) -> int | None:
     return seconds
 
 
+def _holder_email(value: str | None) -> str | None:
+    """The address as given, trimmed; refused when it cannot be one (staff search by it)."""
+    email = (value or "").strip()
+    if not email:
+        return None
+    local, at, domain = email.rpartition("@")
+    if not (at and local and domain) or any(c.isspace() or not c.isprintable() for c in email):
+        raise InvalidInput(f"holder_email {email[:60]!r} is not an email address (name@domain)")
+    return email
+
+
+def _order_ref(value: str | None) -> str | None:
+    """An order number as given, trimmed; it is shown at the gate, so it must be printable."""
+    ref = (value or "").strip()
+    if not ref:
+        return None
+    if not ref.isprintable():
+        raise InvalidInput("order_ref must be printable text (no control characters)")
+    return ref
+
+
 def issue_tickets(
     session: Session,
     organizer_id: int,
@@ -38,11 +59,14 @@ def issue_tickets(
     holder_name: str,
     holder_email: str | None,
     count: int,
+    order_ref: str | None = None,
     valid_from: datetime | None = None,
     valid_until: datetime | None = None,
 ) -> list[Ticket]:
-    """Issue ``count`` signed tickets, never more than the type's capacity."""
+    """Issue ``count`` signed tickets, never more than the type's capacity. ``order_ref``
+    ties them to the order they were sold in, so staff can find them at the gate."""
     own_event(session, organizer_id, event_id)
+    email, order = _holder_email(holder_email), _order_ref(order_ref)
     ticket_type = session.get(TicketType, type_id)
     if ticket_type is None or ticket_type.event_id != event_id:
         raise NotFound(f"ticket type {type_id} not found in event {event_id}")
@@ -82,7 +106,8 @@ def issue_tickets(
             type_id=type_id,
             key_id=key.id,
             holder_name=holder_name.strip(),
-            holder_email=holder_email,
+            holder_email=email,
+            order_ref=order,
             token=sign_ticket(claims, private_key),
             issued_at=issued_at,
             valid_from=start,

@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 
 from cloud.settings import CloudSettings
+from cloud.worker import run_worker
 from scanner_app.core import ScannerCore
-from scanner_app.store import Store
+from scanner_app.store import GateSettings, Store
 from scanner_app.sync import SyncService, SyncStatus
 from shared.cli import main as bilten
 from shared.clock import HybridClock
+from shared.messages import Direction, ScanRecord, TicketEntry
 from shared.reasons import Reason
+from shared.rules import Verdict
 from tests.cloud_harness import Cloud, CloudVenue, Organizer, migrated
 from tests.support import ServerThread, free_port
 from venue_server.app import create_app as create_venue
@@ -107,9 +111,19 @@ class Gate:
         self.sync = SyncService(self.store)
         device = self.sync.pair(venue_url, code, f"Scanner {name}")
         self.core = ScannerCore(self.store, HybridClock(device.device_id))
+        self.records: list[ScanRecord] = []
 
     def sync_now(self) -> SyncStatus:
         return self.sync.sync_once().status
+
+    def scan(self, token: str) -> Verdict:
+        """Scan at this gate and keep the record it committed, as the gate log shows it."""
+        verdict = self.core.scan(token)
+        assert self.core.last_scan is not None
+        self.records.append(self.core.last_scan)
+        # Scans at different gates a few ms apart, so their clocks order them as they happened.
+        time.sleep(0.01)
+        return verdict
 
 
 def test_a_ticket_admits_once_across_gates_and_every_scan_reaches_the_cloud_once(
@@ -213,3 +227,104 @@ def test_a_gate_cut_off_from_the_venue_keeps_admitting_and_uploads_later(cloud, 
         assert a.sync_now() is SyncStatus.ONLINE
         assert a.store.pending_count() == 0
         eventually(lambda: len(org.scans()) == 2, "the offline scans to reach the cloud")
+
+
+def test_entry_limits_reentry_and_staff_scans_travel_the_whole_chain(cloud, tmp_path, capsys):
+    organizer = Organizer(cloud)
+    venue = organizer.venue("Harbour Hall")
+    weekend = organizer.ticket_type(venue, "Weekend pass", max_entries=2)
+    vip = organizer.ticket_type(venue, "VIP", reentry=True)
+    [pass_] = organizer.issue(
+        venue,
+        holder="Vera Holder",
+        type_id=weekend,
+        holder_email="vera@example.org",
+        order_ref="SHOP-1001",
+    )
+    [guest] = organizer.issue(
+        venue,
+        holder="Ivo Guest",
+        type_id=vip,
+        holder_email="ivo@example.net",
+        order_ref="SHOP-1002",
+    )
+    [phone_dead] = organizer.issue(
+        venue, holder="Mia Novak", holder_email="mia@example.com", order_ref="SHOP-1003"
+    )
+    with venue_server(tmp_path / "venue", cloud.url, venue.api_key) as server:
+        a = Gate(tmp_path / "a", server.url, tmp_path / "venue", "A", capsys)
+        b = Gate(tmp_path / "b", server.url, tmp_path / "venue", "B", capsys)
+        out = Gate(tmp_path / "x", server.url, tmp_path / "venue", "X", capsys)
+        out.core.configure(GateSettings(direction=Direction.EXIT, zone="Main floor", staff="Iva"))
+        b.core.configure(GateSettings(zone="Main floor", staff="Marko"))
+        eventually(
+            lambda: a.sync_now() is SyncStatus.ONLINE and a.store.ticket_count() == 3,
+            "every ticket at gate A",
+        )
+        b.sync_now()
+        out.sync_now()
+
+        # What the organizer set in the cloud is what the gate decides and searches by.
+        assert a.store.ticket(pass_["ticket_id"]) == TicketEntry(
+            ticket_id=pass_["ticket_id"],
+            event_id=venue.event_id,
+            type_id=weekend,
+            type_name="Weekend pass",
+            holder_name="Vera Holder",
+            holder_email="vera@example.org",
+            order_ref="SHOP-1001",
+            max_entries=2,
+        )
+        assert b.store.ticket(guest["ticket_id"]).reentry is True
+        assert [hit.ticket.ticket_id for hit in a.core.search("vera@example")] == [
+            pass_["ticket_id"]
+        ]
+        assert [hit.ticket.holder_name for hit in b.core.search("SHOP-1002")] == ["Ivo Guest"]
+
+        # The weekend pass: two gates that cannot see each other each admit it; that is its
+        # two entries. Gate A, still without B's scan, admits it once more: one too many.
+        assert a.scan(pass_["token"]).reason is Reason.ADMITTED
+        assert b.scan(pass_["token"]).reason is Reason.ADMITTED
+        assert a.scan(pass_["token"]).reason is Reason.ADMITTED
+        third = a.records[-1]
+
+        # The VIP goes in, out through the exit gate, and back in for free.
+        assert a.scan(guest["token"]).reason is Reason.ADMITTED
+        a.sync_now()
+        out.sync_now()
+        assert out.scan(guest["token"]).reason is Reason.EXITED
+        out.sync_now()
+        b.sync_now()
+        back = b.scan(guest["token"])
+        assert (back.reason, back.reentry) == (Reason.ADMITTED, True)
+
+        # A holder whose phone died is found by order number and let in by hand, with a reason.
+        [found] = b.core.search("SHOP-1003")
+        note = "Phone battery dead; ID matched to the order"
+        assert b.core.admit_manually(found.ticket.ticket_id, note).reason is Reason.ADMITTED
+        b.records += b.store.movements(phone_dead["ticket_id"])
+        for gate in (a, b, out):
+            gate.sync_now()
+
+        made = {r.scan_id: r for gate in (a, b, out) for r in gate.records}
+        eventually(lambda: len(organizer.scans(venue)) == len(made), "every scan in the cloud")
+
+    # Every scan reaches the cloud exactly as the gate made it: direction, zone, manual, note.
+    held = {s["scan_id"]: msgspec.convert(s, ScanRecord) for s in organizer.scans(venue)}
+    assert held == made
+    exit_scan = next(r for r in held.values() if r.reason is Reason.EXITED)
+    assert (exit_scan.direction, exit_scan.zone, exit_scan.staff) == (
+        Direction.EXIT,
+        "Main floor",
+        "Iva",
+    )
+    by_hand = [r for r in held.values() if r.manual]
+    assert [(r.note, r.staff, r.gate) for r in by_hand] == [(note, "Marko", "Gate B")]
+
+    # The cloud's worker flags only what the ticket type forbids, the pass's third entry; not
+    # its second, nor the VIP's re-entry after going out.
+    run_worker(cloud.settings, once=True)
+    [conflict] = organizer.conflicts(venue)
+    assert conflict["conflicting"]["scan_id"] == third.scan_id
+    assert conflict["admitted"]["scan_id"] == a.records[0].scan_id
+    organizer.close()

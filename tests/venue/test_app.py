@@ -6,8 +6,17 @@ import httpx
 import msgspec
 import pytest
 
+from shared.clock import Hlc
 from shared.keys import Keyring, VerifyKey
-from shared.messages import ManifestPage, ScanAck, ScanBatch, ScanFeed, decode, encode
+from shared.messages import (
+    Direction,
+    ManifestPage,
+    ScanAck,
+    ScanBatch,
+    ScanFeed,
+    decode,
+    encode,
+)
 from shared.reasons import Reason
 from shared.rules import GatePolicy, TicketInfo, judge
 from tests.venue.conftest import EVENT_ID, Issuer, Venue, scan
@@ -223,6 +232,54 @@ def test_the_scan_feed_shows_every_gates_scans_in_arrival_order(venue: Venue) ->
     assert first.has_more and not rest.has_more
     assert first.scans + rest.scans == [*north_scans[:2], *south_scans, north_scans[2]]
     assert later.scans == [] and later.next_cursor == rest.next_cursor
+
+
+def test_gates_get_entry_limits_and_see_each_others_exits_and_manual_admissions(
+    venue: Venue, issuer: Issuer
+) -> None:
+    token, entry = issuer.issue()
+    weekend = msgspec.structs.replace(
+        entry,
+        type_name="Weekend pass",
+        holder_email="ada@example.org",
+        order_ref="SHOP-7",
+        max_entries=2,
+        reentry=True,
+    )
+    apply_manifest_page(venue.store, issuer.page([weekend], "c1"))
+    exit_gate = venue.pair("Exit 1", gate="Exit")
+    entry_gate = venue.pair("North 1", gate="North")
+    went_in = msgspec.structs.replace(
+        scan(entry_gate, ticket_id=weekend.ticket_id), manual=True, note="QR cracked", staff="Iva"
+    )
+    went_out = msgspec.structs.replace(
+        scan(exit_gate, Reason.EXITED, ticket_id=weekend.ticket_id),
+        direction=Direction.EXIT,
+        zone="Main floor",
+        # A second later, also when both gates' clocks read the same millisecond.
+        hlc=Hlc(Hlc.parse(went_in.hlc).wall_ms + 1000, 0, exit_gate.device_id).encode(),
+    )
+
+    with venue.client(entry_gate.device_token) as http:
+        [page], _ = _pull_all(http, limit=10)
+        _upload(http, encode(ScanBatch(scans=[went_in])))
+    with venue.client(exit_gate.device_token) as http:
+        _upload(http, encode(ScanBatch(scans=[went_out])))
+    with venue.client(entry_gate.device_token) as http:
+        feed = decode(http.get("/api/v1/scans").content, ScanFeed)
+
+    assert page.tickets == [weekend]
+    assert feed.scans == [went_in, went_out]
+    # What the entry gate makes of it: the holder went out, so coming back is a free re-entry.
+    keyring = Keyring(VerifyKey.from_entry(k) for k in page.keys)
+    verdict = judge(
+        token,
+        keyring,
+        lambda _: (TicketInfo.of(page.tickets[0]), feed.scans),
+        GatePolicy(frozenset({EVENT_ID})),
+        int(time.time()),
+    )
+    assert (verdict.reason, verdict.reentry) == (Reason.ADMITTED, True)
 
 
 # -- operations ------------------------------------------------------------------------------

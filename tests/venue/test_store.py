@@ -8,8 +8,9 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from shared.messages import TicketEntry
-from shared.sqlite import SchemaTooNew
+from shared.messages import Direction, TicketEntry
+from shared.reasons import Reason
+from shared.sqlite import SchemaTooNew, migrate, open_durable
 from tests.venue.conftest import Issuer, scan
 from venue_server.errors import PairingRefused
 from venue_server.store import MIGRATIONS, CloudLink, VenueStore
@@ -127,3 +128,77 @@ def test_a_database_from_a_newer_venue_server_is_refused(tmp_path: Path) -> None
         VenueStore(path)
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT version FROM schema_version").fetchone()[0] == 99
+
+
+def _weekend_pass(entry: TicketEntry) -> TicketEntry:
+    return msgspec.structs.replace(
+        entry,
+        type_name="Weekend pass",
+        holder_email="ada@example.org",
+        order_ref="SHOP-7",
+        max_entries=2,
+        reentry=True,
+        valid_from=1_900_000_000,
+        valid_until=1_900_172_800,
+    )
+
+
+def test_a_file_of_the_previous_release_upgrades_and_keeps_its_tickets(
+    tmp_path: Path, issuer: Issuer
+) -> None:
+    path = tmp_path / "venue.sqlite3"
+    _, entry = issuer.issue()
+    old = open_durable(path)
+    migrate(old, path, MIGRATIONS[:1])
+    old.execute(
+        "INSERT INTO tickets (ticket_id, event_id, type_id, type_name, holder_name, revoked, seq) "
+        "VALUES (?, ?, ?, ?, ?, 0, 1)",
+        (entry.ticket_id, entry.event_id, entry.type_id, entry.type_name, entry.holder_name),
+    )
+    old.close()
+
+    store = VenueStore(path)
+    try:
+        [(seq, kept)] = store.tickets_after(0, 10)[0]
+        # What every ticket was before: single entry, no re-entry, no window.
+        assert (seq, kept) == (1, entry)
+        assert store.schema_version() == len(MIGRATIONS)
+
+        assert store.apply_manifest([], [], [_weekend_pass(entry)], "c1") == 1
+        [(newer, updated)] = store.tickets_after(seq, 10)[0]
+    finally:
+        store.close()
+    assert newer > seq
+    assert updated == _weekend_pass(entry)
+
+
+def test_entry_limits_and_search_fields_reach_scanners_and_changes_to_them_are_resent(
+    store: VenueStore, issuer: Issuer
+) -> None:
+    weekend = _weekend_pass(issuer.issue()[1])
+    store.apply_manifest([], [], [weekend], "c1")
+    [(seq, served)] = store.tickets_after(0, 10)[0]
+
+    unchanged = store.apply_manifest([], [], [weekend], "c2")
+    one_more = msgspec.structs.replace(weekend, max_entries=3)
+    changed = store.apply_manifest([], [], [one_more], "c3")
+
+    assert served == weekend
+    assert (unchanged, changed) == (0, 1)
+    assert [t for _, t in store.tickets_after(seq, 10)[0]] == [one_more]
+
+
+def test_scan_direction_zone_and_staff_notes_are_kept_for_the_feed_and_the_upload(
+    store: VenueStore,
+) -> None:
+    out = msgspec.structs.replace(
+        scan("dexit1", Reason.EXITED), direction=Direction.EXIT, zone="Main floor", staff="Iva"
+    )
+    by_hand = msgspec.structs.replace(
+        scan("dtablet1"), manual=True, note="Phone dead; checked her ID", staff="Marko"
+    )
+
+    store.add_scans([out, by_hand], 1)
+
+    assert [r for _, r in store.scans_after(0, 10)[0]] == [out, by_hand]
+    assert store.pending_scans(10) == [out, by_hand]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from tests.cloud.conftest import Api
@@ -74,3 +75,57 @@ def test_another_organizer_sees_none_of_it(api: Api, client: TestClient[Any]) ->
     manifest = client.get("/api/v1/venue/manifest", headers=setup.venue_headers).json()
     assert [t["revoked"] for t in manifest["tickets"]] == [False]
     assert len(manifest["events"]) == 1
+
+
+def test_ticket_types_carry_their_entry_limit_and_reentry(
+    api: Api, client: TestClient[Any]
+) -> None:
+    setup = api.setup()
+    path = f"/api/v1/events/{setup.event_id}/ticket-types"
+    bodies = [
+        {"name": "Standing", "capacity": 10},
+        {"name": "Weekend pass", "capacity": 10, "max_entries": 2},
+        {"name": "VIP", "capacity": 10, "reentry": True},
+        {"name": "Season", "capacity": 10, "max_entries": 0, "reentry": False},
+    ]
+
+    created = [client.post(path, json=body, headers=setup.organizer.headers) for body in bodies]
+
+    assert [r.status_code for r in created] == [201] * 4
+    assert [(r.json()["max_entries"], r.json()["reentry"]) for r in created] == [
+        (1, False),
+        (2, False),
+        (1, True),
+        (0, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "field", "words"),
+    [
+        ({"max_entries": -1}, "max_entries", ">= 0"),
+        ({"max_entries": 10_001}, "max_entries", "<= 10000"),
+        ({"max_entries": "two"}, "max_entries", "int"),
+        ({"reentry": "yes"}, "reentry", "bool"),
+    ],
+)
+def test_a_bad_entry_limit_is_refused_clearly_and_creates_nothing(
+    api: Api, client: TestClient[Any], extra: dict[str, Any], field: str, words: str
+) -> None:
+    setup = api.setup()
+    r = client.post(
+        f"/api/v1/events/{setup.event_id}/ticket-types",
+        json={"name": "Broken", "capacity": 10, **extra},
+        headers=setup.organizer.headers,
+    )
+
+    assert r.status_code == 400, r.text
+    [problem] = r.json()["extra"]
+    assert problem["key"] == field
+    assert words in problem["message"]
+    issue = client.post(
+        f"/api/v1/events/{setup.event_id}/tickets",
+        json={"type_id": setup.type_id + 1, "holder_name": "X"},
+        headers=setup.organizer.headers,
+    )
+    assert issue.status_code == 404  # no type was made behind the refusal

@@ -11,9 +11,9 @@ from cloud.app import create_app
 from cloud.db import make_engine, make_session_factory
 from cloud.scans.conflicts import detect_conflicts
 from cloud.settings import CloudSettings
-from shared.messages import ScanBatch, encode
+from shared.messages import Direction, ScanBatch, encode
 from shared.reasons import Reason
-from tests.cloud.conftest import Api
+from tests.cloud.conftest import Api, Setup
 from tests.cloud.sync.test_scan_upload import scan, upload
 
 
@@ -76,6 +76,120 @@ def test_a_late_earlier_admission_takes_over_as_the_winner(
     r = client.get(f"/api/v1/events/{setup.event_id}/conflicts", headers=setup.organizer.headers)
     pairs = {(c["admitted"]["gate"], c["conflicting"]["gate"]) for c in r.json()["conflicts"]}
     assert pairs == {("A", "B"), ("A", "C")}
+
+
+def _limited_type(
+    client: TestClient[Any], setup: Setup, max_entries: int = 1, reentry: bool = False
+) -> int:
+    r = client.post(
+        f"/api/v1/events/{setup.event_id}/ticket-types",
+        json={"name": "Pass", "capacity": 10, "max_entries": max_entries, "reentry": reentry},
+        headers=setup.organizer.headers,
+    )
+    assert r.status_code == 201, r.text
+    type_id: int = r.json()["type_id"]
+    return type_id
+
+
+def _conflicts(client: TestClient[Any], setup: Setup) -> list[dict[str, Any]]:
+    r = client.get(f"/api/v1/events/{setup.event_id}/conflicts", headers=setup.organizer.headers)
+    assert r.status_code == 200, r.text
+    conflicts: list[dict[str, Any]] = r.json()["conflicts"]
+    return conflicts
+
+
+def _detect(settings: CloudSettings) -> int:
+    engine = make_engine(settings.database_url)
+    try:
+        return detect_conflicts(make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def _exit(event_id: int, ref: str, wall_ms: int, device: str = "dX") -> Any:
+    return scan(
+        event_id,
+        ref,
+        gate="Exit",
+        device=device,
+        wall_ms=wall_ms,
+        reason=Reason.EXITED,
+        direction=Direction.EXIT,
+    )
+
+
+def test_a_multi_entry_ticket_is_flagged_only_past_its_limit(
+    api: Api, client: TestClient[Any], settings: CloudSettings
+) -> None:
+    setup = api.setup()
+    [ticket] = api.issue(setup.organizer, setup.event_id, _limited_type(client, setup, 3))
+    ref = ticket["ticket_id"]
+    admissions = [
+        scan(setup.event_id, ref, gate=gate, device=f"d{gate}", wall_ms=ms)
+        for gate, ms in [("A", 1_000), ("B", 2_000), ("C", 3_000), ("D", 4_000)]
+    ]
+    upload(client, setup, encode(ScanBatch(scans=admissions[:3])))
+
+    assert _detect(settings) == 0  # three entries of a three-entry ticket are all legal
+    upload(client, setup, encode(ScanBatch(scans=admissions[3:])))
+    assert _detect(settings) == 1
+
+    [conflict] = _conflicts(client, setup)
+    assert conflict["conflicting"]["scan_id"] == admissions[3].scan_id
+    assert conflict["admitted"]["scan_id"] == admissions[0].scan_id
+
+
+def test_a_reentry_after_an_exit_is_legal_but_a_second_entry_without_one_is_not(
+    api: Api, client: TestClient[Any], settings: CloudSettings
+) -> None:
+    setup = api.setup()
+    went_out, stayed_in = api.issue(
+        setup.organizer, setup.event_id, _limited_type(client, setup, reentry=True), count=2
+    )
+    back = scan(setup.event_id, went_out["ticket_id"], gate="B", device="dB", wall_ms=3_000)
+    twice = scan(setup.event_id, stayed_in["ticket_id"], gate="B", device="dB", wall_ms=3_000)
+    batch = [
+        scan(setup.event_id, went_out["ticket_id"], gate="A", device="dA", wall_ms=1_000),
+        _exit(setup.event_id, went_out["ticket_id"], 2_000),
+        back,
+        scan(setup.event_id, stayed_in["ticket_id"], gate="A", device="dA", wall_ms=1_000),
+        twice,
+    ]
+    upload(client, setup, encode(ScanBatch(scans=batch)))
+
+    assert _detect(settings) == 1
+    [conflict] = _conflicts(client, setup)
+    assert conflict["ticket_id"] == stayed_in["ticket_id"]
+    assert conflict["conflicting"]["scan_id"] == twice.scan_id
+
+
+def test_an_exit_uploaded_late_clears_the_conflict_it_explains(
+    api: Api, client: TestClient[Any], settings: CloudSettings
+) -> None:
+    setup = api.setup()
+    [ticket] = api.issue(
+        setup.organizer, setup.event_id, _limited_type(client, setup, reentry=True)
+    )
+    ref = ticket["ticket_id"]
+    upload(
+        client,
+        setup,
+        encode(
+            ScanBatch(
+                scans=[
+                    scan(setup.event_id, ref, gate="A", device="dA", wall_ms=1_000),
+                    scan(setup.event_id, ref, gate="B", device="dB", wall_ms=3_000),
+                ]
+            )
+        ),
+    )
+    assert _detect(settings) == 1
+
+    # The exit gate was cut off; its scan shows the holder went out in between.
+    upload(client, setup, encode(ScanBatch(scans=[_exit(setup.event_id, ref, 2_000)])))
+    _detect(settings)
+
+    assert _conflicts(client, setup) == []
 
 
 def test_worker_command_runs_the_job_as_its_own_process(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from litestar.testing import TestClient
 
 from cloud.app import create_app
 from cloud.settings import CloudSettings
-from shared.messages import ManifestPage, decode
+from shared.messages import ManifestPage, TicketEntry, decode
 from tests.cloud.conftest import Api
 from tests.support import serving
 
@@ -152,3 +152,47 @@ def _pull_all_from(
         cursor = page.next_cursor
         if not page.has_more:
             return refs, cursor
+
+
+def test_ticket_entries_carry_holder_order_limits_and_validity(
+    api: Api, client: TestClient[Any]
+) -> None:
+    setup = api.setup()
+    r = client.post(
+        f"/api/v1/events/{setup.event_id}/ticket-types",
+        json={"name": "Weekend pass", "capacity": 5, "max_entries": 2, "reentry": True},
+        headers=setup.organizer.headers,
+    )
+    weekend = r.json()["type_id"]
+    [pass_] = api.issue(
+        setup.organizer,
+        setup.event_id,
+        weekend,
+        holder_email="ada@example.org",
+        order_ref="SHOP-7",
+        valid_from="2030-06-01T18:00:00Z",
+        valid_until="2030-06-03T02:00:00Z",
+    )
+    [plain] = api.issue(setup.organizer, setup.event_id, setup.type_id)
+
+    [page] = _pull_all(client, setup.venue_headers, limit=10)[0]
+
+    entries = {t.ticket_id: t for t in page.tickets}
+    assert entries[pass_["ticket_id"]] == TicketEntry(
+        ticket_id=pass_["ticket_id"],
+        event_id=setup.event_id,
+        type_id=weekend,
+        type_name="Weekend pass",
+        holder_name="Ada",
+        holder_email="ada@example.org",
+        order_ref="SHOP-7",
+        revoked=False,
+        max_entries=2,
+        reentry=True,
+        valid_from=1_906_567_200,
+        valid_until=1_906_682_400,
+    )
+    single = entries[plain["ticket_id"]]
+    assert (single.holder_email, single.order_ref) == ("", "")
+    assert (single.max_entries, single.reentry) == (1, False)
+    assert (single.valid_from, single.valid_until) == (None, None)

@@ -7,7 +7,7 @@ from litestar.testing import TestClient
 
 from shared.clock import Hlc
 from shared.ids import new_scan_id
-from shared.messages import ScanAck, ScanBatch, ScanRecord, decode, encode
+from shared.messages import Direction, ScanAck, ScanBatch, ScanRecord, decode, encode
 from shared.reasons import Reason
 from tests.cloud.conftest import Api, Setup
 
@@ -20,7 +20,9 @@ def scan(
     device: str = "dA",
     wall_ms: int = 1_900_000_000_000,
     reason: Reason = Reason.ADMITTED,
+    **details: Any,
 ) -> ScanRecord:
+    """A scan as a gate makes it; ``details`` sets direction, zone, manual, note, staff."""
     return ScanRecord(
         scan_id=new_scan_id(),
         device_id=device,
@@ -31,6 +33,7 @@ def scan(
         reason=reason,
         event_id=event_id,
         ticket_id=ticket_ref,
+        **details,
     )
 
 
@@ -111,3 +114,43 @@ def test_a_scan_naming_another_venues_event_is_kept_but_never_filed_under_it(
     assert r.json()["stored"] == 2  # nothing lost, and later uploads are not blocked
     assert len(stored_scans(client, setup)) == 1
     assert stored_scans(client, elsewhere) == []  # one venue cannot write into another's event
+
+
+def test_gate_direction_zone_and_staff_notes_come_back_as_uploaded(
+    api: Api, client: TestClient[Any]
+) -> None:
+    setup = api.setup()
+    [ticket] = api.issue(setup.organizer, setup.event_id, setup.type_id)
+    ref = ticket["ticket_id"]
+    batch = ScanBatch(
+        scans=[
+            scan(setup.event_id, ref, wall_ms=1_000, zone="Main floor", staff="Iva"),
+            scan(
+                setup.event_id,
+                ref,
+                wall_ms=2_000,
+                reason=Reason.EXITED,
+                direction=Direction.EXIT,
+                zone="Main floor",
+                staff="Iva",
+            ),
+            scan(
+                setup.event_id,
+                ref,
+                wall_ms=3_000,
+                manual=True,
+                note="Phone battery dead; matched her ID to the order",
+                staff="Marko",
+            ),
+        ]
+    )
+
+    assert upload(client, setup, encode(batch)).status_code == 200
+
+    returned = [msgspec.convert(s, ScanRecord) for s in stored_scans(client, setup)]
+    assert returned == list(batch.scans)
+    assert [(s.direction, s.manual) for s in returned] == [
+        (Direction.ENTRY, False),
+        (Direction.EXIT, False),
+        (Direction.ENTRY, True),
+    ]

@@ -142,3 +142,48 @@ def test_private_keys_are_sealed_at_rest(api: Api, settings: CloudSettings) -> N
     # The key id is bound in: a sealed key moved to another key id does not open.
     with pytest.raises(KeyUnsealError):
         unseal(settings.master_key, row.id + 1, row.sealed_private_key)
+
+
+def test_holder_email_and_order_number_are_kept_with_the_tickets(
+    api: Api, client: TestClient[Any]
+) -> None:
+    setup = api.setup()
+    issued = api.issue(
+        setup.organizer,
+        setup.event_id,
+        setup.type_id,
+        count=2,
+        holder_email="  ada@example.org ",
+        order_ref=" SHOP-2030-0042 ",
+    )
+    [plain] = api.issue(setup.organizer, setup.event_id, setup.type_id, holder_email="")
+
+    assert {(t["holder_email"], t["order_ref"]) for t in issued} == {
+        ("ada@example.org", "SHOP-2030-0042")
+    }
+    assert (plain["holder_email"], plain["order_ref"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"order_ref": "X" * 65}, "order_ref"),
+        ({"order_ref": "A\nB"}, "order_ref"),
+        ({"holder_email": "not an address"}, "holder_email"),
+        ({"holder_email": "ada@"}, "holder_email"),
+    ],
+)
+def test_a_bad_order_number_or_email_is_refused_and_issues_nothing(
+    api: Api, client: TestClient[Any], extra: dict[str, Any], words: str
+) -> None:
+    setup = api.setup()
+    r = client.post(
+        f"/api/v1/events/{setup.event_id}/tickets",
+        json={"type_id": setup.type_id, "holder_name": "X", **extra},
+        headers=setup.organizer.headers,
+    )
+
+    assert r.status_code == 400, r.text
+    assert words in r.text
+    manifest = client.get("/api/v1/venue/manifest", headers=setup.venue_headers).json()
+    assert manifest["tickets"] == []
