@@ -75,7 +75,8 @@ def _run_gui(args: argparse.Namespace) -> int:
             )
         )
     # Opened before pairing, so a wrong --source is reported before anyone types a code.
-    source = open_source(args.source, folder_interval=args.verdict_seconds + 0.5)
+    verdict_seconds = args.verdict_seconds or store.settings().verdict_seconds
+    source = open_source(args.source, folder_interval=verdict_seconds + 0.5)
 
     from scanner_app.core import ScannerCore
     from scanner_app.sync import SyncService
@@ -97,9 +98,10 @@ def _run_gui(args: argparse.Namespace) -> int:
             SyncService(store, clock),
             verdict_seconds=args.verdict_seconds,
             sync_interval=args.sync_interval,
+            kiosk=args.kiosk,
         )
 
-    code, error = run_gate(store, open_gate, fullscreen=args.fullscreen)
+    code, error = run_gate(store, open_gate, fullscreen=args.fullscreen or args.kiosk)
     if error is not None:
         return _fail(error)
     if store.device() is None:
@@ -194,9 +196,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--sync-interval", type=float, default=15.0, help="seconds between venue syncs"
     )
     scanner.add_argument(
-        "--verdict-seconds", type=float, default=4.0, help="how long a verdict stays up"
+        "--verdict-seconds",
+        type=float,
+        default=None,
+        help="how long a verdict stays up (default: the gate's setting, 2.5 s)",
     )
     scanner.add_argument("--fullscreen", action="store_true", help="fill the screen")
+    scanner.add_argument(
+        "--kiosk",
+        action="store_true",
+        help="full screen, and only the kiosk PIN set in Settings leaves it",
+    )
     scanner.set_defaults(handler=_guarded(_run_gui))
     sub = scanner.add_subparsers(dest="scanner_command", required=False, metavar="COMMAND")
 

@@ -36,6 +36,9 @@ from shared.token import parse_token
 log = logging.getLogger(__name__)
 
 MAX_RAW_CHARS = 512
+# The longest gate, zone or staff text a scan record carries (the protocol's limit): one
+# over-long setting must not make every later upload of this gate unsendable.
+MAX_TEXT = 200
 STATS_WINDOW_MINUTES = 15
 
 
@@ -127,8 +130,9 @@ class ScannerCore:
         token = raw.strip()
         now = self._now()
         policy = self.policy  # refreshes the keyring first when a sync changed the keys
-        verdict = judge(token, self._keyring, self._lookup, policy, int(now))
-        self._commit(self._record(verdict, now, token=token))
+        with self._store.atomic():
+            verdict = judge(token, self._keyring, self._lookup, policy, int(now))
+            self._commit(self._record(verdict, now, token=token))
         return verdict
 
     def search(self, text: str, limit: int = 50) -> list[Attendee]:
@@ -150,32 +154,29 @@ class ScannerCore:
         overruled only when ``overrule`` is set; a refusal (revoked, another event, expired)
         never is. Returns the recorded verdict; raises ManualAdmitRefused when nothing was
         recorded."""
-        entry = self._store.ticket(ticket_ref)
-        if entry is None:
-            raise ScannerError(f"ticket {ticket_ref} is not in this gate's list")
         if not note.strip():
             raise ScannerError("a manual admission needs the reason")
-        now = self._now()
-        info = TicketInfo.of(entry)
-        verdict = decide(
-            ListedTicket.of(entry),
-            info,
-            self._store.movements(ticket_ref),
-            self.policy,
-            int(now),
-        )
-        if verdict.severity is Severity.ATTENTION and overrule:
-            verdict = Verdict(
-                Reason.ADMITTED,
-                f"overruled: {verdict.reason.value}",
-                None,
-                info,
-                verdict.previous,
-                verdict.entries + 1,
-            )
-        elif verdict.severity is not Severity.ADMIT:
-            raise ManualAdmitRefused(verdict)
-        self._commit(self._record(verdict, now, listed=entry, note=note.strip()[:500]))
+        policy = self.policy
+        with self._store.atomic():
+            entry = self._store.ticket(ticket_ref)
+            if entry is None:
+                raise ScannerError(f"ticket {ticket_ref} is not in this gate's list")
+            now = self._now()
+            info = TicketInfo.of(entry)
+            history = self._store.movements(ticket_ref)
+            verdict = decide(ListedTicket.of(entry), info, history, policy, int(now))
+            if verdict.severity is Severity.ATTENTION and overrule:
+                verdict = Verdict(
+                    Reason.ADMITTED,
+                    f"overruled: {verdict.reason.value}",
+                    None,
+                    info,
+                    verdict.previous,
+                    verdict.entries + 1,
+                )
+            elif verdict.severity is not Severity.ADMIT:
+                raise ManualAdmitRefused(verdict)
+            self._commit(self._record(verdict, now, listed=entry, note=note.strip()[:500]))
         return verdict
 
     def stats(self, minutes: int = STATS_WINDOW_MINUTES) -> DeviceStats:
@@ -241,7 +242,7 @@ class ScannerCore:
             scan_id=new_scan_id(),
             device_id=self.device.device_id,
             device_name=self.device.device_name,
-            gate=self.gate,
+            gate=self.gate[:MAX_TEXT],
             hlc=self._clock.now().encode(),
             scanned_at_ms=int(now * 1000),
             reason=verdict.reason,
@@ -249,10 +250,10 @@ class ScannerCore:
             ticket_id=named[1] if named else None,
             raw=None if named else _printable(token),
             direction=self.settings.direction,
-            zone=self.settings.zone,
+            zone=self.settings.zone[:MAX_TEXT],
             manual=listed is not None,
             note=note,
-            staff=self.settings.staff,
+            staff=self.settings.staff[:MAX_TEXT],
         )
 
 

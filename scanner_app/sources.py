@@ -33,12 +33,19 @@ class FrameSource(Protocol):
 
 
 class CameraSource:
-    """A camera by OpenCV index. Opening is deferred to the first read, off the UI thread."""
+    """A camera by OpenCV index. Opening is deferred to the first read, off the UI thread.
+
+    It asks for 1280x720: at a lower resolution a phone held at arm's length shows its code
+    with too few pixels per module to read. Cameras that cannot do it deliver what they can.
+    """
 
     frame_interval = 0.0
 
-    def __init__(self, index: int = 0, failures_allowed: int = 30) -> None:
+    def __init__(
+        self, index: int = 0, failures_allowed: int = 30, size: tuple[int, int] = (1280, 720)
+    ) -> None:
         self.index = index
+        self.size = size
         self._capture: cv2.VideoCapture | None = None
         self._failures_allowed = failures_allowed
 
@@ -48,6 +55,11 @@ class CameraSource:
             if not capture.isOpened():
                 capture.release()
                 raise SourceError(f"camera {self.index} cannot be opened")
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
+            # A short queue: the frame decoded is the one in front of the camera now, not
+            # one from before the ticket came into view.
+            capture.set(cv2.CAP_PROP_BUFFERSIZE, 1)
             self._capture = capture
         # Cameras drop the odd frame; only a run of failures means the camera is gone.
         for _ in range(self._failures_allowed):

@@ -90,6 +90,27 @@ BEGIN SELECT RAISE(ABORT, 'only own scans are uploaded, once'); END;
 CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+# The triggers that keep the search index in step with the tickets. A first load of a big
+# event drops them and rebuilds the index once at the end (see Store.apply_manifest_page).
+_SEARCH_TRIGGERS = """
+CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_search (rowid, holder_name, holder_email, order_ref, ticket_id)
+    VALUES (NEW.id, NEW.holder_name, NEW.holder_email, NEW.order_ref, NEW.ticket_id);
+END;
+CREATE TRIGGER tickets_search_update AFTER UPDATE OF holder_name, holder_email, order_ref
+ON tickets BEGIN
+    INSERT INTO ticket_search (ticket_search, rowid, holder_name, holder_email, order_ref,
+        ticket_id)
+    VALUES ('delete', OLD.id, OLD.holder_name, OLD.holder_email, OLD.order_ref, OLD.ticket_id);
+    INSERT INTO ticket_search (rowid, holder_name, holder_email, order_ref, ticket_id)
+    VALUES (NEW.id, NEW.holder_name, NEW.holder_email, NEW.order_ref, NEW.ticket_id);
+END;
+"""
+_SEARCH_PAUSED = "search_paused"
+# Ranking every match of a word most holders share (a mail domain) would read the whole
+# index; rank the first candidates only.
+_SEARCH_CANDIDATES = 500
+
 # Gate modes, manual admissions and attendee search. Tickets move to a rowid table so a
 # full-text index (names, emails, order numbers) can follow them through triggers.
 _GATE_MODES = """
@@ -116,18 +137,7 @@ CREATE VIRTUAL TABLE ticket_search USING fts5(
     holder_name, holder_email, order_ref, ticket_id UNINDEXED,
     content='tickets', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER tickets_search_insert AFTER INSERT ON tickets BEGIN
-    INSERT INTO ticket_search (rowid, holder_name, holder_email, order_ref, ticket_id)
-    VALUES (NEW.id, NEW.holder_name, NEW.holder_email, NEW.order_ref, NEW.ticket_id);
-END;
-CREATE TRIGGER tickets_search_update AFTER UPDATE OF holder_name, holder_email, order_ref
-ON tickets BEGIN
-    INSERT INTO ticket_search (ticket_search, rowid, holder_name, holder_email, order_ref,
-        ticket_id)
-    VALUES ('delete', OLD.id, OLD.holder_name, OLD.holder_email, OLD.order_ref, OLD.ticket_id);
-    INSERT INTO ticket_search (rowid, holder_name, holder_email, order_ref, ticket_id)
-    VALUES (NEW.id, NEW.holder_name, NEW.holder_email, NEW.order_ref, NEW.ticket_id);
-END;
+{search_triggers}
 INSERT INTO ticket_search (ticket_search) VALUES ('rebuild');
 ALTER TABLE scans ADD COLUMN direction TEXT NOT NULL DEFAULT 'entry';
 ALTER TABLE scans ADD COLUMN zone TEXT NOT NULL DEFAULT '';
@@ -148,7 +158,13 @@ CREATE TABLE ticket_types (
 INSERT OR IGNORE INTO ticket_types SELECT DISTINCT type_id, event_id, type_name FROM tickets;
 """
 
-_MIGRATIONS = [split_script(_SCHEMA), split_script(_GATE_MODES)]
+_MIGRATIONS = [
+    split_script(_SCHEMA),
+    split_script(_GATE_MODES.replace("{search_triggers}", _SEARCH_TRIGGERS)),
+    # Every scan is written once and this index was read only at start-up: one index less
+    # to keep up on each durable check-in.
+    ["DROP INDEX scans_by_hlc"],
+]
 
 _SCAN_COLUMNS = (
     "scan_id, device_id, device_name, gate, hlc, scanned_at_ms, reason, event_id, ticket_id, raw, "
@@ -237,6 +253,11 @@ def _setting(name: str, value: Any) -> Any:
     if not isinstance(value, str):
         raise TypeError(name)
     return value
+
+
+@dataclass(slots=True)
+class StepCount:
+    steps: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,9 +385,25 @@ class Store:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One durable transaction; on any database error nothing of it is kept. Callers turn
-        sqlite3 errors into a StoreError that says what was not saved."""
-        with self._lock, write_transaction(self._conn) as conn:
-            yield conn
+        sqlite3 errors into a StoreError that says what was not saved. Inside
+        :meth:`atomic` it joins the transaction already open."""
+        with self._lock:
+            if self._conn.in_transaction:
+                yield self._conn
+                return
+            with write_transaction(self._conn) as conn:
+                yield conn
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Several reads and writes as one durable transaction, with no other thread's write
+        in between: a check-in's lookups and its record, so a scan relayed from another gate
+        meanwhile cannot slip between the decision and the record."""
+        try:
+            with self._write():
+                yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"scanner database transaction failed: {exc}") from exc
 
     def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
@@ -411,10 +448,25 @@ class Store:
 
     # -- manifest --------------------------------------------------------------------------
 
-    def apply_manifest_page(self, page: ManifestPage) -> None:
-        """Upsert one page and move the manifest cursor past it, all or nothing."""
+    def apply_manifest_page(self, page: ManifestPage, *, index_search: bool = True) -> None:
+        """Upsert one page and move the manifest cursor past it, all or nothing.
+
+        ``index_search=False`` (a first load) leaves the search index behind until
+        :meth:`mark_synced` rebuilds it once, which makes a million-ticket load several times
+        faster; meanwhile search finds tickets by id only. A later page with
+        ``index_search=True`` brings the index back first.
+        """
         try:
             with self._write() as conn:
+                paused = self._search_paused(conn)
+                if not index_search and not paused:
+                    conn.execute("DROP TRIGGER tickets_search_insert")
+                    conn.execute("DROP TRIGGER tickets_search_update")
+                    conn.execute(
+                        "INSERT INTO config (key, value) VALUES (?, '1')", (_SEARCH_PAUSED,)
+                    )
+                elif index_search and paused:
+                    self._resume_search(conn)
                 conn.executemany(
                     "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?, ?)",
                     [
@@ -486,9 +538,10 @@ class Store:
             columns = ", ".join(f"t.{c.strip()}" for c in _TICKET_COLUMNS.split(","))
             seen = {t.ticket_id for t in found}
             rows = self._read(
-                f"SELECT {columns} FROM ticket_search s JOIN tickets t ON t.id = s.rowid "  # noqa: S608
-                "WHERE ticket_search MATCH ? ORDER BY s.rank LIMIT ?",
-                (query, limit),
+                f"SELECT {columns} FROM (SELECT rowid, rank FROM ticket_search "  # noqa: S608
+                "WHERE ticket_search MATCH ? LIMIT ?) s JOIN tickets t ON t.id = s.rowid "
+                "ORDER BY s.rank LIMIT ?",
+                (query, _SEARCH_CANDIDATES, limit),
             )
             found += [t for t in map(_row_to_ticket, rows) if t.ticket_id not in seen]
         return found[:limit]
@@ -546,8 +599,9 @@ class Store:
         return _row_to_scan(rows[0]) if rows else None
 
     def recent_scans(self, limit: int = 50) -> list[ScanRecord]:
+        """The scans this device stored last (its own and relayed ones), newest first."""
         rows = self._read(
-            f"SELECT {_SCAN_COLUMNS} FROM scans ORDER BY hlc DESC LIMIT ?",  # noqa: S608
+            f"SELECT {_SCAN_COLUMNS} FROM scans ORDER BY rowid DESC LIMIT ?",  # noqa: S608
             (limit,),
         )
         return [_row_to_scan(r) for r in rows]
@@ -604,9 +658,12 @@ class Store:
         return str(rows[0][0]) if rows else ""
 
     def mark_synced(self, at: float) -> None:
-        """Remember when the manifest was last pulled in full, for the data-age display."""
+        """Remember when the manifest was last pulled in full, for the data-age display; after
+        a first load, build the search index it left behind."""
         try:
             with self._write() as conn:
+                if self._search_paused(conn):
+                    self._resume_search(conn)
                 self._set_cursor(conn, LAST_SYNC, repr(at))
         except sqlite3.Error as exc:
             raise StoreError(f"cannot record the sync time: {exc}") from exc
@@ -614,6 +671,54 @@ class Store:
     def last_synced(self) -> float | None:
         value = self.cursor(LAST_SYNC)
         return float(value) if value else None
+
+    @staticmethod
+    def _search_paused(conn: sqlite3.Connection) -> bool:
+        row = conn.execute("SELECT 1 FROM config WHERE key = ?", (_SEARCH_PAUSED,)).fetchone()
+        return row is not None
+
+    @staticmethod
+    def _resume_search(conn: sqlite3.Connection) -> None:
+        for statement in split_script(_SEARCH_TRIGGERS):
+            conn.execute(statement)
+        conn.execute("INSERT INTO ticket_search (ticket_search) VALUES ('rebuild')")
+        conn.execute("INSERT INTO ticket_search (ticket_search) VALUES ('optimize')")
+        conn.execute("DELETE FROM config WHERE key = ?", (_SEARCH_PAUSED,))
+
+    # -- diagnostics -----------------------------------------------------------------------
+
+    @contextmanager
+    def count_steps(self) -> Iterator[StepCount]:
+        """Counts the SQLite virtual-machine steps run meanwhile: the cost of a lookup in
+        units that do not depend on how busy the machine is."""
+        count = StepCount()
+
+        def step() -> int:
+            count.steps += 1
+            return 0  # carry on
+
+        with self._lock:
+            self._conn.set_progress_handler(step, 1)
+            try:
+                yield count
+            finally:
+                self._conn.set_progress_handler(None, 1)
+
+    @contextmanager
+    def statements(self) -> Iterator[list[str]]:
+        """The SQL statements run meanwhile, in order."""
+        executed: list[str] = []
+        with self._lock:
+            self._conn.set_trace_callback(executed.append)
+            try:
+                yield executed
+            finally:
+                self._conn.set_trace_callback(None)
+
+    def query_plan(self, sql: str, params: Sequence[object] = ()) -> list[str]:
+        """SQLite's plan for ``sql``: one line per step, e.g. 'SEARCH tickets USING INDEX'."""
+        rows = self._read(f"EXPLAIN QUERY PLAN {sql}", params)
+        return [str(row[-1]) for row in rows]
 
     @staticmethod
     def _set_cursor(conn: sqlite3.Connection, name: str, value: str) -> None:

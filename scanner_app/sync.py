@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Message)
 Progress = Callable[[int, int], None]
-"""Called with (entries fetched so far, entries the venue says remain)."""
+"""Called after each stored manifest page with (entries fetched so far this round, entries the
+venue says remain after that page). ``remaining`` is 0 only on the last page."""
 
 API = "/api/v1"
 
@@ -116,6 +117,14 @@ class SyncStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SyncReport:
+    """What one sync round did, for the status line and the data-age display.
+
+    ``last_synced`` is when the manifest was last pulled to its end (this round or an earlier
+    one; None: never), so staff can see how old the revocations they rely on are.
+    ``first_load`` says this round worked on a manifest that had never been complete: until it
+    is, the gate knows only part of the venue's tickets.
+    """
+
     status: SyncStatus
     detail: str = ""
     scans_pushed: int = 0
@@ -123,10 +132,22 @@ class SyncReport:
     scans_pulled: int = 0
     pending: int = 0
     at: float = 0.0
+    last_synced: float | None = None
+    first_load: bool = False
 
     @property
     def online(self) -> bool:
         return self.status is SyncStatus.ONLINE
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Counts of one round, kept as each step lands so a failure later still reports them."""
+
+    pushed: int = 0
+    tickets: int = 0
+    relayed: int = 0
+    upload_problem: str = ""
 
 
 ClientFactory = Callable[[str, str | None], VenueClient]
@@ -181,46 +202,87 @@ class SyncService:
 
     def sync_once(self, progress: Progress | None = None) -> SyncReport:
         """Push own scans, then pull the manifest and other gates' scans. Never raises for
-        the network or the venue's answers; only the local database failing raises."""
+        the network or the venue's answers; only the local database failing raises.
+
+        A refused upload does not stop the pulls: a gate whose scans the venue will not take
+        must still learn of revocations. Only a device the venue no longer accepts (401/403)
+        or a venue that cannot be reached ends the round early.
+        """
         device = self._store.device()
         if device is None:
             return self._report(SyncStatus.ERROR, str(NotPaired()))
+        first_load = self._store.last_synced() is None
+        tally = _Tally()
         client = self._client_factory(device.venue_url, device.device_token)
-        pushed = tickets = relayed = 0
         try:
-            pushed = self.push_scans(client)
-            tickets = self.pull_manifest(client, progress)
-            relayed = self.pull_feed(client)
+            self._push_or_note(client, tally)
+            self._pull_manifest(client, progress, tally)
+            tally.relayed = self.pull_feed(client)
         except VenueUnreachable as exc:
-            return self._report(SyncStatus.OFFLINE, str(exc), pushed, tickets, relayed)
+            return self._report(SyncStatus.OFFLINE, str(exc), tally, first_load)
         except VenueRefused as exc:
             status = SyncStatus.UNAUTHORIZED if exc.unauthorized else SyncStatus.ERROR
-            return self._report(status, str(exc), pushed, tickets, relayed)
+            return self._report(status, str(exc), tally, first_load)
         except ProtocolError as exc:
             log.warning("venue sent an unusable answer: %s", exc)
-            return self._report(SyncStatus.ERROR, str(exc), pushed, tickets, relayed)
+            return self._report(SyncStatus.ERROR, str(exc), tally, first_load)
         finally:
             client.close()
-        return self._report(SyncStatus.ONLINE, "", pushed, tickets, relayed)
+        if tally.upload_problem:
+            return self._report(SyncStatus.ERROR, tally.upload_problem, tally, first_load)
+        return self._report(SyncStatus.ONLINE, "", tally, first_load)
+
+    def _push_or_note(self, client: VenueClient, tally: _Tally) -> None:
+        """Upload pending scans; a refused batch is noted for the report (its scans stay
+        pending) instead of ending the round.
+
+        Only 401 means the venue no longer knows this device. A 403 on upload refuses the
+        scans, not the device (e.g. scans made under an earlier pairing); the pulls, made
+        with the same token, still end the round as unauthorized if the device was revoked.
+        """
+        try:
+            self._push(client, tally)
+        except VenueRefused as exc:
+            if exc.status_code == 401:
+                raise
+            tally.upload_problem = f"scans not uploaded, will retry: {exc}"
+        except ProtocolError as exc:
+            tally.upload_problem = f"scans not uploaded, will retry: the venue's answer: {exc}"
+        if tally.upload_problem:
+            log.warning("%s", tally.upload_problem)
 
     def push_scans(self, client: VenueClient) -> int:
         """Upload pending own scans in batches; only ids the venue acknowledged count."""
-        pushed = 0
+        tally = _Tally()
+        self._push(client, tally)
+        return tally.pushed
+
+    def pull_manifest(self, client: VenueClient, progress: Progress | None = None) -> int:
+        """Pull manifest pages from the stored cursor to the end; returns the entries pulled.
+
+        Each page lands in one transaction with the cursor that follows it, so a load cut
+        off anywhere (network, crash, kill) resumes at the first page not yet stored. Reaching
+        the end is recorded as the time the gate's ticket list was last complete.
+        """
+        tally = _Tally()
+        self._pull_manifest(client, progress, tally)
+        return tally.tickets
+
+    def _push(self, client: VenueClient, tally: _Tally) -> None:
         while True:
             pending = self._store.pending_scans(self._batch_size)
             if not pending:
-                return pushed
+                return
             ack = client.push_scans(ScanBatch(scans=pending))
             sent = {record.scan_id for record in pending}
             acked = [scan_id for scan_id in ack.acked if scan_id in sent]
             self._store.mark_uploaded(acked)
-            pushed += len(acked)
+            tally.pushed += len(acked)
             if len(acked) < len(pending):
                 # The venue held back some; retry them on the next round, not in a tight loop.
-                return pushed
+                return
 
-    def pull_manifest(self, client: VenueClient, progress: Progress | None = None) -> int:
-        fetched = 0
+    def _pull_manifest(self, client: VenueClient, progress: Progress | None, tally: _Tally) -> None:
         while True:
             cursor = self._store.cursor(MANIFEST_CURSOR)
             page = client.manifest(cursor, self._page_limit)
@@ -229,12 +291,16 @@ class SyncService:
                     VerifyKey.from_entry(entry)
                 except ValueError as exc:
                     raise ProtocolError(f"manifest key {entry.key_id} is unusable: {exc}") from exc
-            self._store.apply_manifest_page(page)
-            fetched += len(page.tickets)
+            # A first load defers the attendee-search index to its end (one rebuild is far
+            # cheaper than indexing a million tickets row by row).
+            first_load = self._store.last_synced() is None
+            self._store.apply_manifest_page(page, index_search=not first_load)
+            tally.tickets += len(page.tickets)
             if progress is not None:
-                progress(fetched, page.remaining)
+                progress(tally.tickets, _remaining(page))
             if not page.has_more:
-                return fetched
+                self._store.mark_synced(self._now())
+                return
             if page.next_cursor == cursor and not page.tickets:
                 raise ProtocolError("manifest says there is more but its cursor does not move")
 
@@ -253,12 +319,31 @@ class SyncService:
         self,
         status: SyncStatus,
         detail: str = "",
-        pushed: int = 0,
-        tickets: int = 0,
-        relayed: int = 0,
+        tally: _Tally | None = None,
+        first_load: bool = False,
     ) -> SyncReport:
+        tally = tally if tally is not None else _Tally()
         try:
             pending = self._store.pending_count()
+            last_synced = self._store.last_synced()
         except ScannerError:
-            pending = -1
-        return SyncReport(status, detail, pushed, tickets, relayed, pending, self._now())
+            pending, last_synced = -1, None
+        return SyncReport(
+            status,
+            detail,
+            tally.pushed,
+            tally.tickets,
+            tally.relayed,
+            pending,
+            self._now(),
+            last_synced,
+            first_load,
+        )
+
+
+def _remaining(page: ManifestPage) -> int:
+    """Entries still to come after ``page``. A venue that says there is more but does not
+    count it still gets a non-zero answer, so the gate never claims to be done too early."""
+    if page.has_more:
+        return max(page.remaining, 1)
+    return 0

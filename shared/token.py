@@ -127,6 +127,17 @@ def sign_ticket(claims: TicketClaims, private_key: Ed25519PrivateKey) -> str:
     return base32_encode(body + private_key.sign(body))
 
 
+_B32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def _canonical_tail(token: str) -> bool:
+    """Whether the bits the last character carries beyond the data are zero: the one way two
+    Base32 texts of the same length can decode to the same bytes. (Equivalent to re-encoding
+    and comparing, at a fraction of the cost on a gate's hot path.)"""
+    spare_bits = (5 * len(token)) % 8
+    return _B32_ALPHABET.index(token[-1]) & ((1 << spare_bits) - 1) == 0
+
+
 def parse_token(token: str) -> tuple[TicketClaims, bytes, bytes]:
     """Split a token into its claims, the signed bytes and the signature, without verifying.
 
@@ -138,7 +149,7 @@ def parse_token(token: str) -> tuple[TicketClaims, bytes, bytes]:
         raw = base32_decode(token)
     except binascii.Error as exc:
         raise TokenRejected(Reason.UNREADABLE, "bad Base32 length") from exc
-    if base32_encode(raw) != token:
+    if not _canonical_tail(token):
         raise TokenRejected(Reason.UNREADABLE, "non-canonical encoding")
     if len(raw) < _HEAD.size + SIGNATURE_BYTES:
         raise TokenRejected(Reason.UNREADABLE, "too short")

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
+import msgspec
 import pytest
 
 from scanner_app.core import ScannerCore
 from scanner_app.errors import VenueRefused
-from scanner_app.store import Store
+from scanner_app.store import MANIFEST_CURSOR, Store
 from scanner_app.sync import SyncService, SyncStatus, VenueClient
 from shared.clock import Hlc, HybridClock, wall_clock_ms
+from shared.ids import new_scan_id
 from shared.messages import ManifestPage, ScanBatch
 from shared.reasons import Reason
 from shared.token import TicketClaims, ticket_ref
@@ -53,6 +58,24 @@ class Venue:
             ),
         )
         return claims
+
+    def revoke(self, claims: TicketClaims) -> None:
+        """The organizer refunds a ticket; the venue's next cloud round brings the change."""
+        self.pages += 1
+        apply_manifest_page(
+            self.store,
+            ManifestPage(
+                next_cursor=f"cloud-page-{self.pages}",
+                has_more=False,
+                events=[self.maker.event_entry()],
+                keys=[self.maker.key_entry()],
+                tickets=[ticket_entry(claims, "Refunded", revoked=True)],
+            ),
+        )
+
+    def ticket_ids(self) -> set[str]:
+        rows, _ = self.store.tickets_after(0, 1_000_000)
+        return {entry.ticket_id for _, entry in rows}
 
 
 @pytest.fixture
@@ -259,3 +282,164 @@ def test_offline_venue_is_reported_and_the_gate_keeps_admitting(
     assert back.online and back.scans_pushed == 2
     assert venue_store.scan_counts() == (2, 2)
     scanner.store.close()
+
+
+class ManifestRequests:
+    """The venue application as deployed, noting the cursor of every manifest page it serves."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.cursors: list[str] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/api/v1/manifest":
+            query = parse_qs(scope["query_string"].decode())
+            self.cursors.append(query.get("cursor", [""])[0])
+        await self.app(scope, receive, send)
+
+
+def scanner_ticket_ids(store: Store) -> set[str]:
+    conn = sqlite3.connect(store.path)
+    try:
+        return {row[0] for row in conn.execute("SELECT ticket_id FROM tickets")}
+    finally:
+        conn.close()
+
+
+def test_the_round_that_completes_the_manifest_dates_the_gates_ticket_list(
+    tmp_path: Path, venue_store: VenueStore, maker: TicketMaker
+) -> None:
+    settings = VenueSettings(data_dir=tmp_path / "venue")
+    port = free_port()
+    server = ServerThread(create_app(settings, store=venue_store, sync=False), port).start()
+    venue = Venue(server.url, venue_store, maker)
+    venue.sell(3)
+    clock = {"now": 1_800_000_000.0}
+    store = Store(tmp_path / "scanner" / "scanner.sqlite3")
+    sync = SyncService(store, None, page_limit=2, now=lambda: clock["now"])
+    sync.pair(venue.url, venue.code(), "North 1")
+    assert store.last_synced() is None
+
+    first = sync.sync_once()
+    clock["now"] += 600
+    again = sync.sync_once()
+    server.stop()
+    clock["now"] += 600
+    offline = sync.sync_once()
+
+    assert (first.first_load, first.last_synced) == (True, 1_800_000_000.0)
+    assert (again.first_load, again.last_synced) == (False, 1_800_000_600.0)
+    # Offline, the gate still says how old its list is: as of the last complete pull.
+    assert offline.status is SyncStatus.OFFLINE
+    assert (offline.first_load, offline.last_synced) == (False, 1_800_000_600.0)
+    assert offline.at == 1_800_001_200.0
+    store.close()
+
+
+def test_an_interrupted_first_load_resumes_at_the_first_page_it_did_not_store(
+    tmp_path: Path, venue_store: VenueStore, maker: TicketMaker
+) -> None:
+    settings = VenueSettings(data_dir=tmp_path / "venue")
+    port = free_port()
+    served = ManifestRequests(create_app(settings, store=venue_store, sync=False))
+    server = ServerThread(served, port).start()
+    venue = Venue(server.url, venue_store, maker)
+    venue.sell(9)
+    store = Store(tmp_path / "scanner" / "scanner.sqlite3")
+    sync = SyncService(store, None, page_limit=2)
+    sync.pair(venue.url, venue.code(), "North 1")
+    before_cut: list[tuple[int, int]] = []
+
+    def venue_goes_down_after_two_pages(fetched: int, remaining: int) -> None:
+        before_cut.append((fetched, remaining))
+        if len(before_cut) == 2:
+            server.stop()
+
+    cut = sync.sync_once(venue_goes_down_after_two_pages)
+
+    assert cut.status is SyncStatus.OFFLINE
+    assert (cut.tickets_pulled, cut.first_load, cut.last_synced) == (4, True, None)
+    assert before_cut == [(2, 7), (4, 5)]
+    assert store.ticket_count() == 4
+    stored_up_to = store.cursor(MANIFEST_CURSOR)
+
+    after_cut: list[tuple[int, int]] = []
+    with serving(served, port):
+        resumed = sync.sync_once(lambda fetched, left: after_cut.append((fetched, left)))
+
+    assert resumed.online
+    assert (resumed.tickets_pulled, resumed.first_load) == (5, True)
+    assert resumed.last_synced is not None
+    assert after_cut == [(2, 3), (4, 1), (5, 0)]
+    assert scanner_ticket_ids(store) == venue.ticket_ids()
+    # Pages are served once each: the resumed load asked from where the cut left it.
+    assert len(served.cursors) == 5 == len(set(served.cursors))
+    assert served.cursors[2] == stored_up_to
+    store.close()
+
+
+def test_scans_the_venue_refuses_stay_pending_and_the_gate_still_learns_of_revocations(
+    tmp_path: Path, venue: Venue, scanner: Scanner
+) -> None:
+    sold = venue.sell(2)
+    scanner.sync.sync_once()
+    core = scanner.core()
+    assert core.scan(venue.maker.token(sold[0])).admit
+    # A scan the venue cannot take: a staff name longer than the protocol carries.
+    assert core.last_scan is not None
+    unsendable = msgspec.structs.replace(core.last_scan, scan_id=new_scan_id(), staff="S" * 300)
+    scanner.store.add_own_scan(unsendable)
+    south = paired_scanner(tmp_path / "south", venue, "South 9", "South")
+    south.sync.sync_once()
+    assert south.core().scan(venue.maker.token(sold[1])).admit
+    south.sync.sync_once()
+    south.store.close()
+    venue.revoke(sold[1])
+
+    report = scanner.sync.sync_once()
+
+    assert report.status is SyncStatus.ERROR
+    assert "scans not uploaded" in report.detail and "400" in report.detail
+    assert (report.scans_pushed, report.pending) == (0, 2)
+    assert (report.tickets_pulled, report.scans_pulled) == (1, 1)
+    revoked = core.scan(venue.maker.token(sold[1]))
+    assert revoked.reason is Reason.REVOKED
+    assert [r.device_name for r in scanner.store.movements(ticket_ref(sold[1].ticket_id))] == [
+        "South 9"
+    ]
+    assert venue.store.scan_counts() == (1, 1)  # only the other gate's scan
+
+
+def test_a_gate_paired_again_keeps_its_earlier_scans_and_still_gets_its_tickets(
+    venue: Venue, scanner: Scanner
+) -> None:
+    sold = venue.sell(1)
+    scanner.sync.sync_once()
+    assert scanner.core().scan(venue.maker.token(sold[0])).admit
+    # Paired again before that scan went up: the venue takes scans only from the device
+    # that made them, so this one is refused under the new pairing.
+    scanner.sync.pair(venue.url, venue.code("North"), "North 1b")
+    late = venue.sell(1)
+
+    report = scanner.sync.sync_once()
+
+    assert report.status is SyncStatus.ERROR
+    assert "scans not uploaded" in report.detail and "403" in report.detail
+    assert report.pending == 1
+    assert scanner.store.ticket(ticket_ref(late[0].ticket_id)) is not None
+    assert report.last_synced is not None
+
+
+def test_a_revoked_device_stops_at_once_and_pulls_nothing(venue: Venue, scanner: Scanner) -> None:
+    venue.sell(1)
+    scanner.sync.sync_once()
+    device = scanner.store.device()
+    assert device is not None
+    assert venue.store.revoke_device(device.device_id, int(time.time()))
+    late = venue.sell(1)
+
+    report = scanner.sync.sync_once()
+
+    assert report.status is SyncStatus.UNAUTHORIZED
+    assert report.tickets_pulled == 0
+    assert scanner.store.ticket(ticket_ref(late[0].ticket_id)) is None

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 from shared.errors import TokenRejected
 from shared.keys import Keyring, VerifyKey
 from shared.reasons import Reason
-from shared.token import MAX_TOKEN_CHARS, TicketClaims, parse_token, sign_ticket, verify_token
+from shared.token import (
+    MAX_TOKEN_CHARS,
+    TicketClaims,
+    base32_decode,
+    base32_encode,
+    parse_token,
+    sign_ticket,
+    verify_token,
+)
 
 KEY = Ed25519PrivateKey.generate()
 KEYRING = Keyring([VerifyKey(1, 10, KEY.public_key())])
@@ -82,3 +90,27 @@ def test_arbitrary_bytes_in_base32_are_never_accepted(data):
     with pytest.raises(TokenRejected) as caught:
         verify_token(text, KEYRING)
     assert caught.value.reason in {Reason.UNREADABLE, Reason.UNKNOWN_KEY, Reason.FORGED}
+
+
+@settings(max_examples=300)
+@given(st.integers(min_value=0, max_value=31), st.booleans())
+def test_only_the_canonical_spelling_of_a_token_is_accepted(last: int, with_window: bool):
+    """Changing the last character's spare bits keeps the bytes but must not keep the ticket
+    readable: one ticket, one spelling."""
+    claims = TicketClaims(
+        key_id=1,
+        event_id=2,
+        ticket_id=b"\x07" * 12,
+        type_id=3,
+        issued_at=4,
+        valid_from=5 if with_window else None,
+    )
+    token = sign_ticket(claims, Ed25519PrivateKey.generate())
+    variant = token[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[last]
+    decodes_alike = base32_encode(base32_decode(variant)) == token
+    if variant == token:
+        assert parse_token(variant)[0] == claims
+    elif decodes_alike:
+        with pytest.raises(TokenRejected) as rejected:
+            parse_token(variant)
+        assert rejected.value.reason is Reason.UNREADABLE
