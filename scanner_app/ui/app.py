@@ -1,7 +1,9 @@
-"""Starting the Qt application: the pairing window first if needed, then the gate window."""
+"""Starting the Qt application: the language first, then the pairing window if needed, then
+the gate window."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from collections.abc import Callable
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 from scanner_app.errors import ScannerError
 from scanner_app.pairing import ScannerPairing
 from scanner_app.store import Store
+from scanner_app.ui.i18n import install_translations
 from scanner_app.ui.main_window import MainWindow
 from scanner_app.ui.pair_dialog import BrowserFactory, PairDialog, lan_browser
 
@@ -20,6 +23,8 @@ GateFactory = Callable[[], MainWindow]
 
 EXIT_NO_GATE = 2
 
+log = logging.getLogger(__name__)
+
 
 def application() -> QApplication:
     app = QApplication.instance()
@@ -27,6 +32,17 @@ def application() -> QApplication:
         app = QApplication(sys.argv[:1])
     app.setApplicationName("Bilten gate")
     return app
+
+
+def install_language(app: QApplication, store: Store) -> str:
+    """Translate the app into the language chosen in the gate's settings (default: the
+    system's). Labels are translated as widgets are built, so call this before any window."""
+    try:
+        language = store.settings().language
+    except ScannerError as exc:
+        log.warning("cannot read the gate settings (%s); using the system language", exc)
+        language = ""
+    return install_translations(app, language)
 
 
 class GateLauncher(QObject):
@@ -99,6 +115,7 @@ def run_gate(
     # Qt's event loop never yields to Python's SIGINT handler; let Ctrl+C end the app at once.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     app = application()
+    install_language(app, store)
     launcher = GateLauncher(
         store, open_gate, fullscreen=fullscreen, browser_factory=browser_factory
     )
