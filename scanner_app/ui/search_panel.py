@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from scanner_app.core import Attendee, ManualAdmitRefused, ScannerCore
 from scanner_app.errors import ScannerError
-from scanner_app.ui.texts import BACKGROUNDS, FOREGROUNDS, SYMBOLS
+from scanner_app.ui.texts import BACKGROUNDS, FOREGROUNDS, SYMBOLS, reason_title
 from shared.messages import Direction, ScanRecord, TicketEntry
 from shared.reasons import Reason, Severity
 from shared.rules import Verdict, admission_order
@@ -491,7 +491,9 @@ class SearchPanel(QWidget):
             ),
             Reason.EXPIRED: self.tr("This ticket has expired. It cannot be admitted."),
         }.get(reason)
-        return sentence or self.tr("This ticket cannot be admitted ({0}).").format(reason.label)
+        return sentence or self.tr("This ticket cannot be admitted ({0}).").format(
+            reason_title(reason)
+        )
 
     def _judgement_text(self, ticket: TicketEntry, verdict: Verdict) -> str:
         """Why a verdict needs a person: the sentence staff confirm an overrule against."""
