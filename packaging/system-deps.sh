@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the operating-system packages Bilten needs on Debian/Ubuntu, only those missing:
 # libzbar0 for QR decoding, the libraries Qt needs to open a window (or render offscreen),
-# and Chromium for the browser tests.
+# Chromium for the browser tests, and systemd for systemd-analyze, which checks the venue
+# server's service unit.
 set -euo pipefail
 
 packages=(libzbar0 libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
-          libglib2.0-0 fonts-dejavu-core chromium)
+          libglib2.0-0 fonts-dejavu-core chromium systemd)
 
 missing=()
 for pkg in "${packages[@]}"; do

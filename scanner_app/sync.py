@@ -56,9 +56,24 @@ class VenueClient:
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        # What the venue's readiness board shows of this device: which manifest it holds.
+        self.manifest_cursor: Callable[[], str] | None = None
         self._http = httpx.Client(
-            base_url=venue_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+            base_url=venue_url.rstrip("/"),
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            event_hooks={"request": [self._heartbeat]},
         )
+
+    def _heartbeat(self, request: httpx.Request) -> None:
+        """Every request tells the venue this device's clock and manifest cursor (see
+        docs/protocol.md, device heartbeat headers)."""
+        request.headers["X-Bilten-Device-Time"] = str(int(time.time() * 1000))
+        if self.manifest_cursor is not None:
+            cursor = self.manifest_cursor()
+            if cursor.isascii() and cursor.isprintable() and len(cursor) <= 64:
+                request.headers["X-Bilten-Manifest"] = cursor
 
     def close(self) -> None:
         self._http.close()
@@ -182,6 +197,10 @@ class SyncService:
     ) -> DeviceConfig:
         """Trade a one-time pairing code for a device token and remember it.
 
+        Scans still pending from the pairing this one replaces go up first, with that
+        pairing's token, while the gate still holds it (best effort: a revoked or unknown
+        earlier pairing leaves them to the new one, which the venue accepts).
+
         Raises VenueUnreachable, VenueRefused (e.g. a used or expired code) or ProtocolError.
         """
         client = self._client_factory(venue_url, None)
@@ -189,6 +208,7 @@ class SyncService:
             answer = client.pair(PairRequest(code=code, device_name=device_name))
         finally:
             client.close()
+        self._hand_over(self._store.device())
         device = DeviceConfig(
             device_id=answer.device_id,
             device_token=answer.device_token,
@@ -199,6 +219,18 @@ class SyncService:
         )
         self._store.save_device(device)
         return device
+
+    def _hand_over(self, previous: DeviceConfig | None) -> None:
+        """Upload what the earlier pairing left pending, under its own token."""
+        if previous is None or not self._store.pending_count():
+            return
+        client = self._client_factory(previous.venue_url, previous.device_token)
+        try:
+            self.push_scans(client)
+        except (VenueUnreachable, VenueRefused, ProtocolError) as exc:
+            log.info("scans of the earlier pairing stay pending for the new one: %s", exc)
+        finally:
+            client.close()
 
     def sync_once(self, progress: Progress | None = None) -> SyncReport:
         """Push own scans, then pull the manifest and other gates' scans. Never raises for
@@ -214,6 +246,7 @@ class SyncService:
         first_load = self._store.last_synced() is None
         tally = _Tally()
         client = self._client_factory(device.venue_url, device.device_token)
+        client.manifest_cursor = lambda: self._store.cursor(MANIFEST_CURSOR)
         try:
             self._push_or_note(client, tally)
             self._pull_manifest(client, progress, tally)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
@@ -24,6 +24,8 @@ from shared.errors import BiltenError, ProtocolError
 from shared.messages import ManifestPage, PairRequest, PairResponse, ScanAck, ScanFeed, decode
 from venue_server import pairing, relay
 from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
+from venue_server.dashboard import dashboard_router, template_config
+from venue_server.dashboard.devices import Heartbeat, note_request
 from venue_server.errors import (
     BadRequest,
     CloudError,
@@ -33,6 +35,8 @@ from venue_server.errors import (
     PairingRefused,
     VenueError,
 )
+from venue_server.live import live_feed
+from venue_server.managers import LoginThrottle
 from venue_server.metrics import VenueMetrics
 from venue_server.settings import VenueSettings
 from venue_server.store import Device, VenueStore
@@ -78,6 +82,8 @@ class VenueServices:
     status: SyncStatus
     metrics: VenueMetrics
     clock: Callable[[], float]
+    # Failed manager logins per client address, in this process.
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
     def now(self) -> int:
         return int(self.clock())
@@ -93,9 +99,13 @@ def provide_services(state: State) -> VenueServices:
 
 
 def provide_device(request: Request[Any, Any, Any], services: Services) -> Device:
-    return pairing.authenticate(
-        services.store, request.headers.get("authorization"), services.now()
+    """The device behind the request's token; the request is its heartbeat too."""
+    arrived_ms = int(services.clock() * 1000)
+    device = pairing.authenticate(
+        services.store, request.headers.get("authorization"), arrived_ms // 1000
     )
+    note_request(services.store, device, Heartbeat.from_headers(request.headers), arrived_ms)
+    return device
 
 
 class ScannerController(Controller):
@@ -182,11 +192,13 @@ def create_app(
     client_factory: ClientFactory | None = None,
     clock: Callable[[], float] = time.time,
     announcer: VenueAnnouncer | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> Litestar:
     """The venue server for ``settings``; ``store`` defaults to the one in its data dir.
 
     With ``sync`` the cloud sync job runs while the app does, if the venue is paired. An
-    ``announcer`` announces the server on the LAN from startup until shutdown.
+    ``announcer`` announces the server on the LAN from startup until shutdown. ``throttle``
+    limits failed manager logins (default: 5 per address in 5 minutes).
     """
     owns_store = store is None
     venue_store = store if store is not None else VenueStore(settings.db_path)
@@ -198,6 +210,7 @@ def create_app(
         status=status,
         metrics=VenueMetrics(venue_store, status, clock),
         clock=clock,
+        throttle=throttle or LoginThrottle(),
     )
 
     @asynccontextmanager
@@ -224,7 +237,8 @@ def create_app(
                 venue_store.close()
 
     return Litestar(
-        route_handlers=[ScannerController, health, metrics],
+        route_handlers=[ScannerController, live_feed, health, metrics, dashboard_router()],
+        template_config=template_config(),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers={VenueError: _error_response, ProtocolError: _error_response},
         lifespan=[lifespan],

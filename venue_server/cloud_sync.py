@@ -2,7 +2,9 @@
 
 A round pulls manifest pages until the cloud says there are no more, each page applied in one
 transaction together with its cursor (a crash resumes from the last applied page), then
-uploads pending scans in batches and marks uploaded only what the cloud acknowledged.
+uploads pending scans in batches and marks uploaded only what the cloud acknowledged, pulling
+again between batches once a sync interval has passed, so revocations never wait behind a
+long upload. Each round's outcome is kept for the stale-data alert.
 """
 
 from __future__ import annotations
@@ -118,36 +120,88 @@ def apply_manifest_page(store: VenueStore, page: ManifestPage) -> int:
     return store.apply_manifest(page.events, page.keys, page.tickets, page.next_cursor)
 
 
-def pull_manifest(store: VenueStore, client: CloudClient) -> int:
-    """Follow the cloud's manifest from the stored cursor to its end; returns pages applied."""
+Progress = Callable[[int, int], None]
+"""Called after each applied manifest page with (entries received so far in this pull, entries
+the cloud says remain after that page); ``remaining`` is 0 on the last page."""
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    pages: int
+    entries: int
+
+
+def pull_manifest(
+    store: VenueStore, client: CloudClient, progress: Progress | None = None
+) -> PullResult:
+    """Follow the cloud's manifest from the stored cursor to its end.
+
+    Each page lands with its cursor in one transaction, so a pull cut off anywhere (network,
+    crash, SIGKILL) resumes at the first page not applied yet and applies nothing twice.
+    """
+    entries = 0
     for pages in range(1, MAX_PAGES_PER_ROUND + 1):
         cursor = store.cloud_cursor()
         page = client.manifest(cursor)
-        apply_manifest_page(store, page)
+        changed = apply_manifest_page(store, page)
+        entries += len(page.tickets)
+        remaining = max(page.remaining, 1) if page.has_more else 0
+        if page.tickets or page.has_more:
+            log.info(
+                "manifest page applied: %d tickets (%d changed), %d remaining",
+                len(page.tickets),
+                changed,
+                remaining,
+            )
+        if progress is not None:
+            progress(entries, remaining)
         if not page.has_more:
-            return pages
+            return PullResult(pages, entries)
         if page.next_cursor == cursor:
             raise ProtocolError("the cloud's manifest says has_more but its cursor did not move")
-    return MAX_PAGES_PER_ROUND
+    return PullResult(MAX_PAGES_PER_ROUND, entries)
 
 
-def push_scans(store: VenueStore, client: CloudClient, batch_size: int) -> int:
-    """Upload pending scans oldest first; returns how many the cloud acknowledged."""
+def push_scans(
+    store: VenueStore,
+    client: CloudClient,
+    batch_size: int,
+    between_batches: Callable[[], None] | None = None,
+) -> int:
+    """Upload pending scans oldest first; returns how many the cloud acknowledged.
+
+    Only acknowledged ids are marked uploaded, after the cloud answered: a crash between the
+    cloud's commit and that mark re-sends the batch, which the cloud stores nothing of twice.
+    ``between_batches`` runs after each batch but the last, so a long backlog does not hold
+    back anything else the round must do (revocations).
+    """
     uploaded = 0
     while pending := store.pending_scans(batch_size):
+        log.info("uploading %d scans to the cloud", len(pending))
         ack = client.upload(ScanBatch(scans=pending))
         sent = {record.scan_id for record in pending}
         acked = sent.intersection(ack.acked)
         store.mark_uploaded(acked)
         uploaded += len(acked)
+        log.info("the cloud acknowledged %d scans (%d it already held)", len(acked), ack.duplicates)
         if len(acked) < len(sent):
             # Re-sending what the cloud just declined would spin; the next round retries it.
             raise CloudError(f"the cloud acknowledged {len(acked)} of {len(sent)} scans")
+        if between_batches is not None and len(pending) == batch_size:
+            between_batches()
     return uploaded
 
 
 @dataclass(frozen=True, slots=True)
 class SyncSnapshot:
+    """What the sync rounds did so far, as /health, /metrics and the dashboard show it.
+
+    ``manifest_as_of`` is when (by this machine's clock) the last complete manifest pull
+    began: every ticket change the cloud committed before it (a revocation, say) is in the
+    venue's manifest. ``pull_done`` and
+    ``pull_remaining`` describe the pull in progress or the last one.
+    """
+
     paired: bool
     last_success_at: float | None
     last_error: str | None
@@ -155,6 +209,10 @@ class SyncSnapshot:
     failures: int
     backoff_seconds: float
     scans_uploaded: int
+    failures_total: int = 0
+    manifest_as_of: float | None = None
+    pull_done: int = 0
+    pull_remaining: int = 0
 
 
 class SyncStatus:
@@ -167,8 +225,12 @@ class SyncStatus:
         self._last_error: str | None = None
         self._last_error_at: float | None = None
         self._failures = 0
+        self._failures_total = 0
         self._backoff = 0.0
         self._uploaded = 0
+        self._manifest_as_of: float | None = None
+        self._pull_done = 0
+        self._pull_remaining = 0
 
     def succeeded(self, at: float, uploaded: int) -> None:
         with self._lock:
@@ -184,7 +246,28 @@ class SyncStatus:
             self._last_error = error
             self._last_error_at = at
             self._failures += 1
+            self._failures_total += 1
             self._backoff = backoff
+
+    def pull_progress(self, done: int, remaining: int) -> None:
+        with self._lock:
+            self._pull_done = done
+            self._pull_remaining = remaining
+
+    def manifest_complete(self, as_of: float) -> None:
+        with self._lock:
+            self._manifest_as_of = as_of
+
+    def restore(
+        self, last_success_at: float | None, last_error: str | None, last_error_at: float | None
+    ) -> None:
+        """Start from what earlier runs recorded, unless this run already knows better."""
+        with self._lock:
+            if self._last_success_at is None:
+                self._last_success_at = last_success_at
+            later = last_error_at is not None and (last_error_at > (last_success_at or 0.0))
+            if self._last_error is None and later:
+                self._last_error, self._last_error_at = last_error, last_error_at
 
     def mark_paired(self, paired: bool) -> None:
         with self._lock:
@@ -200,6 +283,10 @@ class SyncStatus:
                 failures=self._failures,
                 backoff_seconds=self._backoff,
                 scans_uploaded=self._uploaded,
+                failures_total=self._failures_total,
+                manifest_as_of=self._manifest_as_of,
+                pull_done=self._pull_done,
+                pull_remaining=self._pull_remaining,
             )
 
 
@@ -207,7 +294,13 @@ ClientFactory = Callable[[CloudLink], CloudClient]
 
 
 class SyncRunner:
-    """One sync round per tick, skipping ticks while backing off after a failure."""
+    """One sync round per tick, skipping ticks while backing off after a failure.
+
+    A round pulls the manifest, uploads pending scans, and pulls again whenever a sync
+    interval has passed since the last pull began (between upload batches and at the end), so
+    a revocation reaches the venue within about one interval even while days of offline scans
+    are going up.
+    """
 
     def __init__(
         self,
@@ -226,6 +319,11 @@ class SyncRunner:
         self._monotonic = monotonic
         self._wall = wall
         self._next_attempt = 0.0
+        self._last_pull = 0.0
+        self._pulled = 0
+        # A restart must not make days-old data look fresh, nor hide the last error.
+        recorded = store.sync_state()
+        self.status.restore(recorded.last_ok_at, recorded.last_error, recorded.last_error_at)
 
     def _default_client(self, link: CloudLink) -> CloudClient:
         return CloudClient(link.url, link.api_key, timeout=self.settings.http_timeout)
@@ -249,17 +347,55 @@ class SyncRunner:
             if link is None:
                 raise NotPaired("not paired with a cloud: run `bilten venue pair`")
             with self._client_factory(link) as client:
-                pull_manifest(self.store, client)
-                uploaded = push_scans(self.store, client, self.settings.upload_batch)
+                self._pulled = 0
+                self._pull(client)
+                uploaded = push_scans(
+                    self.store,
+                    client,
+                    self.settings.upload_batch,
+                    between_batches=lambda: self._pull_if_due(client),
+                )
+                self._pull_if_due(client)
         except (CloudError, NotPaired, ProtocolError) as exc:
-            backoff = self.backoff_after(self.status.snapshot().failures + 1)
+            failures = self.status.snapshot().failures + 1
+            backoff = self.backoff_after(failures)
             self._next_attempt = self._monotonic() + backoff
-            self.status.failed(self._wall(), str(exc), backoff, paired=link is not None)
+            at = self._wall()
+            self.status.failed(at, str(exc), backoff, paired=link is not None)
+            self._record_result(ok=False, at=at, detail=str(exc))
             log.warning("cloud sync failed, next try in %.1fs: %s", backoff, exc)
             return False
+        recovered = self.status.snapshot().failures
         self._next_attempt = 0.0
-        self.status.succeeded(self._wall(), uploaded)
+        at = self._wall()
+        self.status.succeeded(at, uploaded)
+        self._record_result(
+            ok=True,
+            at=at,
+            detail=f"{self._pulled} ticket changes pulled, {uploaded} scans uploaded",
+        )
+        if recovered:
+            log.info("cloud sync works again after %d failed rounds", recovered)
         return True
+
+    def _pull(self, client: CloudClient) -> None:
+        started_wall, self._last_pull = self._wall(), self._monotonic()
+        result = pull_manifest(self.store, client, self._progress)
+        self._pulled += result.entries
+        self.status.manifest_complete(started_wall)
+
+    def _pull_if_due(self, client: CloudClient) -> None:
+        if self._monotonic() - self._last_pull >= self.settings.sync_interval:
+            self._pull(client)
+
+    def _progress(self, done: int, remaining: int) -> None:
+        self.status.pull_progress(done, remaining)
+        self.store.record_pull_progress(done, remaining)
+
+    def _record_result(self, *, ok: bool, at: float, detail: str) -> None:
+        """Keep the round's outcome in the venue's database, so the manager's dashboard can
+        warn that the tickets are stale, also after a restart."""
+        self.store.record_sync_result(ok, at, detail)
 
 
 class SyncScheduler:

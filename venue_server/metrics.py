@@ -1,12 +1,18 @@
-"""Prometheus metrics of one venue server, in a registry of its own (one per app instance)."""
+"""Prometheus metrics of one venue server, in a registry of its own (one per app instance).
+
+The sync metrics are what a stale-data alert needs: when the last round succeeded, how current
+the manifest is (revocations the gates may be missing), and how many rounds have failed.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
 
 from shared.messages import ScanRecord
 from venue_server.cloud_sync import SyncStatus
@@ -55,6 +61,23 @@ class VenueMetrics:
             registry=self.registry,
         ).set_function(lambda: status.snapshot().failures)
         Gauge(
+            "bilten_venue_last_good_sync_timestamp",
+            "Unix time the last successful cloud sync round ended (NaN: none since start)",
+            registry=self.registry,
+        ).set_function(lambda: _or_nan(status.snapshot().last_success_at))
+        Gauge(
+            "bilten_venue_manifest_as_of_timestamp",
+            "Unix time up to which every ticket change in the cloud, revocations included, "
+            "is in this venue's manifest (NaN: no complete pull since start)",
+            registry=self.registry,
+        ).set_function(lambda: _or_nan(status.snapshot().manifest_as_of))
+        Gauge(
+            "bilten_venue_manifest_pull_remaining",
+            "Ticket changes the cloud still has for this venue in the pull under way (0: done)",
+            registry=self.registry,
+        ).set_function(lambda: status.snapshot().pull_remaining)
+        self.registry.register(_SyncFailures(status))
+        Gauge(
             "bilten_venue_scans_pending_upload",
             "Scans held here that the cloud has not acknowledged yet",
             registry=self.registry,
@@ -72,3 +95,22 @@ class VenueMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _or_nan(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+class _SyncFailures(Collector):
+    """Failed rounds since start as a real counter, so ``increase()`` works across scrapes."""
+
+    def __init__(self, status: SyncStatus) -> None:
+        self._status = status
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "bilten_venue_sync_failures",
+            "Cloud sync rounds that failed since the server started",
+        )
+        family.add_metric([], self._status.snapshot().failures_total)
+        yield family

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from scanner_app.core import ScannerCore
+from scanner_app.store import Store as ScannerStore
+from scanner_app.sync import SyncService
+from shared.clock import HybridClock
 from shared.messages import ScanBatch, ScanRecord, encode
+from shared.reasons import Reason
 from tests.cloud_harness import Cloud, CloudVenue, Organizer, Wire
 from tests.support import free_port, serving
 from tests.venue.conftest import Venue, scan
 from venue_server.app import create_app
-from venue_server.cloud_sync import CloudClient, SyncRunner
+from venue_server.cloud_sync import CloudClient, SyncRunner, pull_manifest
 from venue_server.settings import VenueSettings
 from venue_server.store import CloudLink, VenueStore
 
@@ -295,3 +301,140 @@ def test_a_running_venue_syncs_on_its_own_and_scanners_get_the_tickets(
     assert health["venue_name"] == cloud_venue.name == "Main Hall"
     assert health["cloud"]["last_error"] is None
     assert health["cloud"]["last_sync_age_seconds"] is not None
+
+
+def test_a_pull_reports_its_progress_page_by_page(
+    store: VenueStore, cloud: Cloud, organizer: Organizer, cloud_venue: CloudVenue
+) -> None:
+    organizer.issue(cloud_venue, 5)
+    progress: list[tuple[int, int]] = []
+
+    with CloudClient(cloud.url, cloud_venue.api_key) as client:
+        result = pull_manifest(store, client, lambda done, left: progress.append((done, left)))
+
+    # Two tickets a page: what has landed and what the cloud says is left, down to nothing.
+    assert progress == [(2, 3), (4, 1), (5, 0)]
+    assert (result.pages, result.entries) == (3, 5)
+
+
+def test_a_revocation_made_during_a_long_upload_reaches_the_venue_in_the_same_round(
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
+) -> None:
+    tickets = organizer.issue(cloud_venue, 4)
+    _link(store, cloud, cloud_venue)
+    clock = FakeMonotonic()
+    assert SyncRunner(store, settings, monotonic=clock).run_once()
+    # Days offline: a backlog that takes many batches, each slower than a sync interval.
+    store.add_scans(_scans_of(cloud_venue, tickets * 3), 0)
+    refunded = tickets[2]["ticket_id"]
+
+    def slow_upload(request: httpx.Request) -> None:
+        if request.url.path == "/api/v1/venue/scans":
+            if clock.now == 1000.0:
+                organizer.revoke(refunded)  # while the venue is busy uploading
+            clock.now += settings.sync_interval
+
+    wire = Wire(after=slow_upload)
+    runner = SyncRunner(
+        store,
+        settings.with_overrides(upload_batch=2),
+        client_factory=lambda link: CloudClient(link.url, link.api_key, transport=wire),
+        monotonic=clock,
+    )
+    assert runner.run_once(), runner.status.snapshot().last_error
+
+    uploads = [r for r in wire.requests if r.url.path == "/api/v1/venue/scans"]
+    assert len(uploads) == 6
+    assert store.scan_counts() == (12, 0)
+    rows, _ = store.tickets_after(0, 100)
+    assert {t.ticket_id for _, t in rows if t.revoked} == {refunded}
+
+
+def _gate(tmp_path: Path, venue: Venue) -> tuple[SyncService, ScannerCore]:
+    """A real scanner paired with ``venue``: the sync service and core its window uses."""
+    store = ScannerStore(tmp_path / "gate" / "scanner.sqlite3")
+    device = SyncService(store).pair(venue.url, venue.code(), "North 1")
+    clock = HybridClock(device.device_id)
+    return SyncService(store, clock), ScannerCore(store, clock)
+
+
+def _metric(url: str, name: str) -> float | None:
+    for line in httpx.get(f"{url}/metrics", timeout=5).text.splitlines():
+        metric, _, value = line.partition(" ")
+        if metric == name:
+            return float(value)
+    return None
+
+
+def test_a_refund_in_the_cloud_reaches_the_gates_with_the_next_sync(
+    tmp_path: Path,
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
+) -> None:
+    [kept, refunded] = organizer.issue(cloud_venue, 2)
+    _link(store, cloud, cloud_venue)
+    with serving(create_app(settings, store=store)) as server:
+        venue = Venue(server.url, store, settings)
+        sync, core = _gate(tmp_path, venue)
+        _wait_for(lambda: store.ticket_count() == 2)
+        assert sync.sync_once().online
+        assert core.scan(kept["token"]).reason is Reason.ADMITTED
+
+        refunded_at = time.time()
+        organizer.revoke(refunded["ticket_id"])
+        # The venue's first pull that begins after the refund carries it; pulls begin every
+        # sync interval.
+        _wait_for(
+            lambda: (
+                (_metric(server.url, "bilten_venue_manifest_as_of_timestamp") or 0) > refunded_at
+            )
+        )
+        report = sync.sync_once()
+        verdict = core.scan(refunded["token"])
+
+    assert report.online and report.tickets_pulled == 1
+    assert verdict.reason is Reason.REVOKED
+
+
+def test_metrics_tell_how_old_the_venues_data_is_and_how_often_sync_failed(
+    store: VenueStore,
+    settings: VenueSettings,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
+) -> None:
+    organizer.issue(cloud_venue, 1)
+    _link(store, cloud, cloud_venue)
+    with serving(create_app(settings, store=store)) as server:
+        _wait_for(
+            lambda: httpx.get(f"{server.url}/health").json()["cloud"]["last_success_at"] is not None
+        )
+        assert _metric(server.url, "bilten_venue_sync_failures_total") == 0
+        cloud.stop()
+        cut_at = time.time()
+        _wait_for(lambda: (_metric(server.url, "bilten_venue_sync_failures_total") or 0) >= 2)
+        last_good = _metric(server.url, "bilten_venue_last_good_sync_timestamp")
+        as_of = _metric(server.url, "bilten_venue_manifest_as_of_timestamp")
+        health = httpx.get(f"{server.url}/health").json()
+
+    # Restarted while the cloud is still away: the data is no fresher than before.
+    with serving(create_app(settings, store=store)) as server:
+        _wait_for(lambda: (_metric(server.url, "bilten_venue_sync_failures_total") or 0) >= 1)
+        after_restart = _metric(server.url, "bilten_venue_last_good_sync_timestamp")
+        restarted_health = httpx.get(f"{server.url}/health").json()
+    cloud.start()
+
+    # An alert compares these with the time now: both stopped moving when the cloud went away.
+    assert last_good is not None and as_of is not None
+    assert as_of <= last_good <= cut_at
+    assert last_good == health["cloud"]["last_success_at"]
+    assert "cannot reach the cloud" in health["cloud"]["last_error"]
+    assert after_restart == last_good
+    assert restarted_health["cloud"]["last_success_at"] == last_good
