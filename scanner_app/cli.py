@@ -81,6 +81,7 @@ def _run_gui(args: argparse.Namespace) -> int:
     from scanner_app.core import ScannerCore
     from scanner_app.sync import SyncService
     from scanner_app.ui.app import run_gate
+    from scanner_app.ui.live_worker import LiveWorker
     from scanner_app.ui.main_window import MainWindow
     from shared.clock import HybridClock
 
@@ -96,6 +97,7 @@ def _run_gui(args: argparse.Namespace) -> int:
             ScannerCore(store, clock),
             source,
             SyncService(store, clock),
+            live=LiveWorker(store, clock),
             verdict_seconds=args.verdict_seconds,
             sync_interval=args.sync_interval,
             kiosk=args.kiosk,

@@ -33,6 +33,7 @@ from scanner_app.sources import FrameSource
 from scanner_app.sync import SyncReport, SyncService
 from scanner_app.ui.camera_worker import CameraWorker, FrameResult
 from scanner_app.ui.kiosk import PinPad, pin_matches
+from scanner_app.ui.live_worker import LiveWorker
 from scanner_app.ui.scan_view import TOUCH_HEIGHT, GateHeader, ScanView
 from scanner_app.ui.search_panel import SearchPanel
 from scanner_app.ui.settings_dialog import SettingsDialog
@@ -50,6 +51,7 @@ gate_log = logging.getLogger("scanner_app.gate")
 _SOURCE_STATE_EVERY = 0.5  # seconds between camera status updates; every frame would flicker
 ATTENTION_LONGER = 1.5  # a verdict that needs a person's judgement stays up this much longer
 NOTICE_SECONDS = 8.0
+UPLOAD_DELAY_MS = 150  # after a verdict, how long to wait for more scans to share its upload
 NARROW_WIDTH = 1100  # px: below this the controls go under the gate's name
 _MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_Meta)
 
@@ -84,11 +86,14 @@ class MainWindow(QMainWindow):
         stats_interval: float = 10.0,
         kiosk: bool = False,
         sounds: SoundPlayer | None = None,
+        live: LiveWorker | None = None,
     ) -> None:
         """``verdict_seconds`` and ``repeat_quiet`` override the gate's settings (a rehearsal,
         a demo); by default verdicts stay up for ``core.settings.verdict_seconds`` and the
         camera ignores a ticket still in view for ``core.settings.hold_seconds``. ``kiosk``
-        enters kiosk mode at :meth:`start` when a kiosk PIN is set."""
+        enters kiosk mode at :meth:`start` when a kiosk PIN is set. ``live`` (the venue's live
+        feed) brings other gates' scans as they happen and asks for a sync when tickets
+        change at the venue; each scan here is uploaded right after its verdict."""
         super().__init__()
         self._core = core
         self._source = source
@@ -105,6 +110,9 @@ class MainWindow(QMainWindow):
         self._sync_thread: QThread | None = None
         self._sync_worker: SyncWorker | None = None
         self._sync_busy = False
+        self._sync_again = False  # a sync was asked for while one ran: run another after it
+        self._live = live
+        self._live_thread: QThread | None = None
         self._last_source_state = 0.0
         self._running = False
         self._own_sounds = sounds is None
@@ -209,6 +217,12 @@ class MainWindow(QMainWindow):
         self._notice_timer.setSingleShot(True)
         self._notice_timer.setInterval(int(NOTICE_SECONDS * 1000))
         self._notice_timer.timeout.connect(self.notice.hide)
+        # A scan goes up to the venue (and from there to every gate) right after its verdict;
+        # scans in quick succession share one upload.
+        self._upload_timer = QTimer(self)
+        self._upload_timer.setSingleShot(True)
+        self._upload_timer.setInterval(UPLOAD_DELAY_MS)
+        self._upload_timer.timeout.connect(self.request_sync)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -223,6 +237,8 @@ class MainWindow(QMainWindow):
             self._start_camera(self._source)
         if self._sync is not None:
             self._start_sync(self._sync)
+        if self._live is not None:
+            self._start_live(self._live)
         if self._want_kiosk:
             self.enter_kiosk()
 
@@ -251,21 +267,33 @@ class MainWindow(QMainWindow):
         self._sync_timer.start(self._sync_interval_ms)
         self.request_sync()
 
+    def _start_live(self, worker: LiveWorker) -> None:
+        thread = QThread(self)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.finished.connect(thread.quit)
+        worker.manifest_changed.connect(self.request_sync)
+        worker.connected.connect(self.status_line.set_live)
+        self._live_thread = thread
+        thread.start()
+
     @property
     def sync_worker(self) -> SyncWorker | None:
         return self._sync_worker
 
     def shutdown(self) -> None:
         """Stop both workers and wait for them; safe to call more than once."""
-        for timer in (self._sync_timer, self._dismiss_timer, self._stats_timer):
+        for timer in (self._sync_timer, self._dismiss_timer, self._stats_timer, self._upload_timer):
             timer.stop()
         if self._camera_worker is not None:
             self._camera_worker.stop()
-        for thread in (self._camera_thread, self._sync_thread):
+        if self._live is not None:
+            self._live.stop()  # direct call: its thread is busy reading the stream
+        for thread in (self._camera_thread, self._sync_thread, self._live_thread):
             if thread is not None:
                 thread.quit()
                 thread.wait()
-        self._camera_thread = self._sync_thread = None
+        self._camera_thread = self._sync_thread = self._live_thread = None
         self._running = False
         app = QApplication.instance()
         if app is not None:
@@ -336,6 +364,8 @@ class MainWindow(QMainWindow):
     def _after_scan(self) -> None:
         self._show_pending()
         self.refresh_stats()
+        if self._sync_worker is not None:
+            self._upload_timer.start()
 
     def _on_typing(self) -> None:
         # Any key dismisses a verdict, including the first character of the next code.
@@ -512,8 +542,11 @@ class MainWindow(QMainWindow):
     # -- sync and numbers ------------------------------------------------------------------
 
     def request_sync(self) -> None:
-        # One sync at a time: a timer tick during a slow sync is dropped, not queued up.
-        if self._sync_worker is None or self._sync_busy:
+        # One sync at a time; one asked for meanwhile runs right after (not one per request).
+        if self._sync_worker is None:
+            return
+        if self._sync_busy:
+            self._sync_again = True
             return
         self._sync_busy = True
         self.sync_button.setEnabled(False)
@@ -534,6 +567,9 @@ class MainWindow(QMainWindow):
         self._sync_busy = False
         self.sync_button.setEnabled(True)
         self.show_sync_report(report)
+        if self._sync_again:
+            self._sync_again = False
+            self.request_sync()
 
     def refresh_stats(self) -> None:
         try:

@@ -103,7 +103,8 @@ class StatusLine(QWidget):
         self.connection = QLabel(self.tr("\u25cb Not synced yet"))
         self.pending = QLabel()
         self.data_age = QLabel()
-        for label in (self.where, self.connection, self.pending, self.data_age):
+        self.live = QLabel()
+        for label in (self.where, self.connection, self.pending, self.data_age, self.live):
             label.setFont(_font(13))
             # Unwrapped, a label would hold the window as wide as its text; _fit wraps instead.
             label.setMinimumWidth(24)
@@ -116,6 +117,8 @@ class StatusLine(QWidget):
         layout.addWidget(self.pending)
         layout.addSpacing(16)
         layout.addWidget(self.connection)
+        layout.addSpacing(8)
+        layout.addWidget(self.live)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         self._fit()
@@ -125,12 +128,21 @@ class StatusLine(QWidget):
         """One line per part while they fit side by side; wrapped only when the window is
         narrow (a tablet held upright). A word-wrapped QLabel asks for about a quarter of its
         text's width and wraps even on a wide screen, so wrapping is switched on only here."""
-        labels = (self.where, self.data_age, self.pending, self.connection)
+        labels = (self.where, self.data_age, self.pending, self.connection, self.live)
         wanted = sum(label.fontMetrics().horizontalAdvance(label.text()) + 8 for label in labels)
         wrap = wanted + _LINE_OVERHEAD > self.width()
         for label in labels:
             if label.wordWrap() != wrap:
                 label.setWordWrap(wrap)
+
+    def set_live(self, connected: bool) -> None:
+        """Whether other gates' scans arrive the moment the venue has them (the live feed)."""
+        self.live.setText(self.tr("\u21c4 Live") if connected else "")
+        self.live.setToolTip(
+            self.tr("Other gates' scans arrive here as they happen.") if connected else ""
+        )
+        self.live.setStyleSheet("color: #1b8a3a; font-weight: bold")
+        self._fit()
 
     def set_title(self, title: str) -> None:
         self.where.setText(title)

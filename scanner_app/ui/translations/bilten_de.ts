@@ -50,68 +50,68 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="130"/>
+        <location filename="../main_window.py" line="138"/>
         <source>No camera: type or scan codes</source>
         <translation>Keine Kamera: Codes eintippen oder scannen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136"/>
+        <location filename="../main_window.py" line="144"/>
         <source>Search</source>
         <translation>Suchen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137"/>
+        <location filename="../main_window.py" line="145"/>
         <source>Settings</source>
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="138"/>
+        <location filename="../main_window.py" line="146"/>
         <source>Sync now</source>
         <translation>Abgleichen</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="139"/>
-        <location filename="../main_window.py" line="495"/>
+        <location filename="../main_window.py" line="147"/>
+        <location filename="../main_window.py" line="525"/>
         <source>Kiosk</source>
         <translation>Kiosk</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175"/>
+        <location filename="../main_window.py" line="183"/>
         <source>{0} · {1}</source>
         <translation>{0} · {1}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="279"/>
+        <location filename="../main_window.py" line="307"/>
         <source>Kiosk mode: tap “Leave kiosk” and type the PIN.</source>
         <translation>Kioskmodus: auf „Kiosk beenden“ tippen und die PIN eingeben.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="379"/>
+        <location filename="../main_window.py" line="409"/>
         <source>{0} · {1:.0f} ms per frame</source>
         <translation>{0} · {1:.0f} ms pro Bild</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="386"/>
+        <location filename="../main_window.py" line="416"/>
         <source>Camera problem: {0}. Type or scan codes instead.</source>
         <translation>Kameraproblem: {0}. Codes stattdessen eintippen oder scannen.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438"/>
+        <location filename="../main_window.py" line="468"/>
         <source>Bilten gate — {0}</source>
         <translation>Bilten-Einlass – {0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="441"/>
+        <location filename="../main_window.py" line="471"/>
         <source>The new language is used from the next start of the app.</source>
         <translation>Die neue Sprache gilt ab dem nächsten Start der App.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="457"/>
+        <location filename="../main_window.py" line="487"/>
         <source>Kiosk mode needs a PIN. Set one in Settings, then tap Kiosk again.</source>
         <translation>Der Kioskmodus braucht eine PIN. Unter „Einstellungen“ eine festlegen, dann erneut auf „Kiosk“ tippen.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="495"/>
+        <location filename="../main_window.py" line="525"/>
         <source>Leave kiosk</source>
         <translation>Kiosk beenden</translation>
     </message>
@@ -380,7 +380,7 @@
     </message>
     <message>
         <location filename="../search_panel.py" line="315"/>
-        <location filename="../search_panel.py" line="571"/>
+        <location filename="../search_panel.py" line="573"/>
         <source>Admit</source>
         <translation>Einlassen</translation>
     </message>
@@ -510,97 +510,97 @@
         <translation>Mit diesem Ticket kein Einlass möglich ({0}).</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="501"/>
+        <location filename="../search_panel.py" line="503"/>
         <source>this scanner</source>
         <translation>diesem Scanner</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="506"/>
+        <location filename="../search_panel.py" line="508"/>
         <source>All {0} entries are used, the last at {1} {2} by {3}.</source>
         <translation>Alle {0} Eintritte sind genutzt, zuletzt an Tor {1} ({2}) von {3}.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="509"/>
+        <location filename="../search_panel.py" line="511"/>
         <source>Already admitted at {0} {1} by {2}.</source>
         <translation>Bereits eingelassen an Tor {0} ({1}) von {2}.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="513"/>
+        <location filename="../search_panel.py" line="515"/>
         <source>{0} tickets are not admitted at this gate.</source>
         <translation>{0}: kein Einlass an diesem Tor.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="514"/>
+        <location filename="../search_panel.py" line="516"/>
         <source>These</source>
         <translation>Diese Tickets</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="517"/>
+        <location filename="../search_panel.py" line="519"/>
         <source>This ticket is valid only from {0}.</source>
         <translation>Dieses Ticket gilt erst ab {0}.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="520"/>
+        <location filename="../search_panel.py" line="522"/>
         <source>This ticket needs a closer look.</source>
         <translation>Dieses Ticket bitte genauer prüfen.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="532"/>
+        <location filename="../search_panel.py" line="534"/>
         <source>Out at {0}</source>
         <translation>Hinaus an Tor {0}</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="532"/>
+        <location filename="../search_panel.py" line="534"/>
         <source>In at {0}</source>
         <translation>Hinein an Tor {0}</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="534"/>
+        <location filename="../search_panel.py" line="536"/>
         <source>{0}  {1}, {2}</source>
         <translation>{0}  {1}, {2}</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="538"/>
+        <location filename="../search_panel.py" line="540"/>
         <source>{0} — by hand: {1}</source>
         <translation>{0} – von Hand: {1}</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="561"/>
+        <location filename="../search_panel.py" line="563"/>
         <source>(no name on the ticket)</source>
         <translation>(kein Name auf dem Ticket)</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="571"/>
+        <location filename="../search_panel.py" line="573"/>
         <source>Let out</source>
         <translation>Hinauslassen</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="591"/>
+        <location filename="../search_panel.py" line="593"/>
         <source>Type the reason first, e.g. “phone battery dead, ID checked”.</source>
         <translation>Zuerst den Grund eintippen, z.&#xa0;B. „Akku leer, Ausweis geprüft“.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="617"/>
+        <location filename="../search_panel.py" line="619"/>
         <source>NOT recorded: {0}. Try again.</source>
         <translation>NICHT erfasst: {0}. Bitte erneut versuchen.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="626"/>
+        <location filename="../search_panel.py" line="628"/>
         <source>{0} let out. Recorded as manual, with your reason.</source>
         <translation>{0} hinausgelassen. Als Einlass von Hand erfasst, mit Ihrem Grund.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="628"/>
+        <location filename="../search_panel.py" line="630"/>
         <source>{0} admitted. Recorded as manual, with your reason.</source>
         <translation>{0} eingelassen. Als Einlass von Hand erfasst, mit Ihrem Grund.</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="640"/>
+        <location filename="../search_panel.py" line="642"/>
         <source>{0} Admit anyway?</source>
         <translation>{0} Trotzdem einlassen?</translation>
     </message>
     <message>
-        <location filename="../search_panel.py" line="651"/>
+        <location filename="../search_panel.py" line="653"/>
         <source>This ticket cannot be admitted by hand.</source>
         <translation>Dieses Ticket kann nicht von Hand eingelassen werden.</translation>
     </message>
@@ -819,57 +819,67 @@
         <translation>○ Noch nicht abgeglichen</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="143"/>
+        <location filename="../status_line.py" line="140"/>
+        <source>⇄ Live</source>
+        <translation>⇄ Live</translation>
+    </message>
+    <message>
+        <location filename="../status_line.py" line="142"/>
+        <source>Other gates&apos; scans arrive here as they happen.</source>
+        <translation>Scans der anderen Tore kommen hier sofort an.</translation>
+    </message>
+    <message>
+        <location filename="../status_line.py" line="155"/>
         <source>● Online, last sync {0}</source>
         <translation>● Online, letzter Abgleich {0}</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="146"/>
+        <location filename="../status_line.py" line="158"/>
         <source>○ Offline (last try {0})</source>
         <translation>○ Offline (letzter Versuch {0})</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="149"/>
+        <location filename="../status_line.py" line="161"/>
         <source>○ Not authorised by the venue</source>
         <translation>○ Vom Veranstaltungsserver nicht zugelassen</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="152"/>
+        <location filename="../status_line.py" line="164"/>
         <source>○ Sync problem at {0}</source>
         <translation>○ Abgleichproblem um {0}</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="160"/>
+        <location filename="../status_line.py" line="172"/>
         <source>Scans waiting to upload: unknown (local database problem)</source>
         <translation>Scans zum Hochladen: unbekannt (Problem mit der lokalen Datenbank)</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="162"/>
+        <location filename="../status_line.py" line="174"/>
         <source>Scans waiting to upload: {0}</source>
         <translation>Scans zum Hochladen: {0}</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="164"/>
+        <location filename="../status_line.py" line="176"/>
         <source>All scans uploaded</source>
         <translation>Alle Scans hochgeladen</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="171"/>
+        <location filename="../status_line.py" line="183"/>
         <source>No complete ticket list yet</source>
         <translation>Noch keine vollständige Ticketliste</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="177"/>
+        <location filename="../status_line.py" line="189"/>
         <source>Tickets as of just now</source>
         <translation>Ticketstand: gerade eben</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="179"/>
+        <location filename="../status_line.py" line="191"/>
         <source>Tickets as of {0} min ago</source>
         <translation>Ticketstand: vor {0}&#xa0;Min.</translation>
     </message>
     <message>
-        <location filename="../status_line.py" line="181"/>
+        <location filename="../status_line.py" line="193"/>
         <source>Tickets as of {0} h ago</source>
         <translation>Ticketstand: vor {0}&#xa0;Std.</translation>
     </message>
