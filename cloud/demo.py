@@ -30,6 +30,7 @@ from shared.qr import write_png
 
 ORGANIZER_EMAIL = "organizer@demo.bilten.test"
 ORGANIZER_PASSWORD = "demo-organizer-pass"  # noqa: S105 - printed for the demo user on purpose
+MANAGER_PASSWORD = "demo-manager-pass"  # noqa: S105 - printed for the demo user on purpose
 SEED_FILE = "demo.json"
 
 _FIRST = [
@@ -401,6 +402,12 @@ def run_demo(
             ),
             check=True,
         )
+        subprocess.run(
+            _bilten("venue", "manager-password", "--password-stdin", "--data", str(venue_data)),
+            input=f"{MANAGER_PASSWORD}\n".encode(),
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
         venue = _start(
             _bilten(
                 "venue",
@@ -474,6 +481,7 @@ def _print_banner(out: Callable[[str], None], cloud: str, venue: str, data: Path
     out("Bilten demo is running")
     out(f"  Cloud API        {cloud}   (OpenAPI: {cloud}/schema)")
     out(f"  Venue server     {venue}   (OpenAPI: {venue}/schema)")
+    out(f"  Venue dashboard  {venue}/dashboard   (manager password: {MANAGER_PASSWORD})")
     out(f"  Organizer login  {ORGANIZER_EMAIL} / {ORGANIZER_PASSWORD}")
     out(f"  Tickets          {data / 'tickets'} (printable QR codes), {data / 'tokens.txt'}")
     out(f"  Revoked samples  {data / 'revoked.txt'}")

@@ -78,6 +78,10 @@ def test_demo_without_a_display_keeps_the_servers_running_until_interrupted(tmp_
         assert f"http://127.0.0.1:{cloud_port}" in output
         assert "organizer@demo.bilten.test" in output
         assert "No display found" in output
+        # The manager's dashboard is ready to log in to, with the password the banner shows.
+        assert "manager password: demo-manager-pass" in output
+        login = httpx.get(f"http://127.0.0.1:{venue_port}/dashboard/login", timeout=5)
+        assert login.status_code == 200
 
         # The venue server pulls every ticket from the cloud in the background.
         deadline = time.monotonic() + 60
