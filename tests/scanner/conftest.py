@@ -23,3 +23,7 @@ def gate(tmp_path: Path, maker: TicketMaker) -> Iterator[Gate]:
     gate = Gate.paired(tmp_path / "scanner", maker)
     yield gate
     gate.store.close()
+
+
+# A real venue server and paired scanners, for the tests that sync (tests/scanner/venue_harness).
+from tests.scanner.venue_harness import scanner, venue, venue_store  # noqa: E402, F401

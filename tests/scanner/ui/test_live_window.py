@@ -14,9 +14,7 @@ from scanner_app.ui.live_worker import LiveWorker
 from scanner_app.ui.main_window import MainWindow
 from shared.reasons import Reason
 from shared.rules import Verdict
-from tests.scanner.test_sync import Scanner, Venue, paired_scanner, venue, venue_store
-
-__all__ = ["venue", "venue_store"]  # fixtures this module uses
+from tests.scanner.venue_harness import Scanner, Venue, paired_scanner
 
 pytestmark = pytest.mark.gui
 

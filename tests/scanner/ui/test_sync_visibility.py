@@ -15,16 +15,11 @@ from scanner_app.core import ScannerCore
 from scanner_app.store import Store
 from scanner_app.sync import SyncService, SyncStatus
 from shared.clock import HybridClock
-from shared.messages import ManifestPage
-from shared.token import TicketClaims
-from tests.scanner.gate import Gate, TicketMaker, ticket_entry
+from tests.scanner.gate import Gate
 from tests.scanner.ui.conftest import Open
-from tests.support import free_port, serving
-from venue_server.app import create_app
-from venue_server.cloud_sync import apply_manifest_page
+from tests.scanner.venue_harness import Venue
+from tests.support import free_port
 from venue_server.pairing import issue_pairing_code
-from venue_server.settings import VenueSettings
-from venue_server.store import CloudLink, VenueStore
 
 pytestmark = pytest.mark.gui
 
@@ -32,44 +27,10 @@ PAGE = 200
 
 
 @dataclass
-class Venue:
-    url: str
-    store: VenueStore
-    maker: TicketMaker
-    pages: int = 0
-
-    def sell(self, count: int) -> list[TicketClaims]:
-        """Tickets reaching the venue's manifest, the way a cloud sync round lands them."""
-        claims = [self.maker.claims() for _ in range(count)]
-        self.pages += 1
-        apply_manifest_page(
-            self.store,
-            ManifestPage(
-                next_cursor=f"cloud-page-{self.pages}",
-                has_more=False,
-                events=[self.maker.event_entry()],
-                keys=[self.maker.key_entry()],
-                tickets=[ticket_entry(c, f"Guest {n}") for n, c in enumerate(claims)],
-            ),
-        )
-        return claims
-
-
-@dataclass
 class Paired:
     store: Store
     core: ScannerCore
     sync: SyncService
-
-
-@pytest.fixture
-def venue(tmp_path: Path, maker: TicketMaker) -> Iterator[Venue]:
-    store = VenueStore(tmp_path / "venue" / "venue.sqlite3")
-    store.set_cloud_link(CloudLink(f"http://127.0.0.1:{free_port()}", "venue-key", "Arena"))
-    settings = VenueSettings(data_dir=tmp_path / "venue")
-    with serving(create_app(settings, store=store, sync=False)) as server:
-        yield Venue(server.url, store, maker)
-    store.close()
 
 
 @pytest.fixture
