@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import httpx
-import msgspec
 
 from scanner_app.errors import ScannerError, VenueRefused
 from scanner_app.store import FEED_CURSOR, MANIFEST_CURSOR, DeviceConfig, Store
@@ -32,7 +31,7 @@ from scanner_app.sync import API
 from scanner_app.sync import _detail as venue_detail
 from shared.clock import Hlc, HybridClock, wall_clock_ms
 from shared.errors import ProtocolError
-from shared.messages import ScanFeed, decode
+from shared.messages import ManifestChanged, ScanFeed, decode
 
 log = logging.getLogger(__name__)
 
@@ -84,12 +83,6 @@ class SseParser:
         if not data:
             return None
         return SseEvent(event or "message", "\n".join(data), self.last_id)
-
-
-class ManifestChanged(msgspec.Struct, frozen=True):
-    """Data of a ``manifest`` event: the venue's tickets now reach ``next_cursor``."""
-
-    next_cursor: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,10 +235,7 @@ class LiveClient:
             if stored:
                 self._on_scans(stored)
         elif event.event == "manifest":
-            try:
-                change = msgspec.json.decode(event.data, type=ManifestChanged)
-            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-                raise ProtocolError(f"invalid manifest event: {exc}") from exc
+            change = decode(event.data, ManifestChanged)
             if change.next_cursor != self._store.cursor(MANIFEST_CURSOR):
                 self._on_manifest()
         # Other event types are for newer gates; this one skips them.

@@ -149,6 +149,17 @@ class ScanFeed(Message):
     scans: list[ScanRecord] = []
 
 
+class ManifestChanged(Message):
+    """The data of a live feed ``manifest`` event: the venue's tickets now reach
+    ``next_cursor``, a cursor of the venue's own manifest (``GET /api/v1/manifest``).
+
+    A gate holding another cursor pulls the manifest now rather than at its next poll, so a
+    refund or cancellation reaches the door within moments.
+    """
+
+    next_cursor: Cursor
+
+
 class PairRequest(Message):
     code: Annotated[str, msgspec.Meta(min_length=4, max_length=64)]
     device_name: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

@@ -39,11 +39,17 @@ def free_port() -> int:
 
 
 class ServerThread:
-    """A real uvicorn server for an ASGI app, on a loopback port, in a background thread."""
+    """A real uvicorn server for an ASGI app, on a loopback port, in a background thread.
+
+    Stops the way ``bilten venue serve`` does: an app with a ``begin_stop()`` (the venue's,
+    whose live streams never end by themselves) is told first, so the stop does not wait out
+    uvicorn's graceful-shutdown timeout for them.
+    """
 
     def __init__(self, app: Any, port: int | None = None) -> None:
         import uvicorn
 
+        self.app = app
         self.port = port or free_port()
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
@@ -65,6 +71,9 @@ class ServerThread:
         return self
 
     def stop(self) -> None:
+        begin_stop = getattr(self.app, "begin_stop", None)
+        if callable(begin_stop):
+            begin_stop()
         self.server.should_exit = True
         self.thread.join(timeout=20)
 

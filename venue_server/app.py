@@ -22,7 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from shared.errors import BiltenError, ProtocolError
 from shared.messages import ManifestPage, PairRequest, PairResponse, ScanAck, ScanFeed, decode
-from venue_server import pairing, relay
+from venue_server import live, pairing, relay
 from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
 from venue_server.dashboard import dashboard_router, template_config
 from venue_server.dashboard.devices import Heartbeat, note_request
@@ -35,7 +35,6 @@ from venue_server.errors import (
     PairingRefused,
     VenueError,
 )
-from venue_server.live import live_feed
 from venue_server.managers import LoginThrottle
 from venue_server.metrics import VenueMetrics
 from venue_server.settings import VenueSettings
@@ -184,6 +183,16 @@ def metrics(services: Services) -> Response[bytes]:
     return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
+class VenueApp(Litestar):
+    """The venue server's application; it also knows what to end when the server stops."""
+
+    def begin_stop(self) -> None:
+        """A stop has begun: end the responses that never finish by themselves (the live
+        feed's streams) now, so the server does not wait out its graceful-shutdown timeout
+        for them. Whoever runs the app calls this before waiting for open requests."""
+        live.end_streams(self)
+
+
 def create_app(
     settings: VenueSettings,
     *,
@@ -193,12 +202,14 @@ def create_app(
     clock: Callable[[], float] = time.time,
     announcer: VenueAnnouncer | None = None,
     throttle: LoginThrottle | None = None,
-) -> Litestar:
+) -> VenueApp:
     """The venue server for ``settings``; ``store`` defaults to the one in its data dir.
 
-    With ``sync`` the cloud sync job runs while the app does, if the venue is paired. An
-    ``announcer`` announces the server on the LAN from startup until shutdown. ``throttle``
-    limits failed manager logins (default: 5 per address in 5 minutes).
+    With ``sync`` the cloud sync job runs while the app does, if the venue is paired; each
+    ticket change it pulls is announced on the live feed at once. An ``announcer`` announces
+    the server on the LAN from startup until shutdown. ``throttle`` limits failed manager
+    logins (default: 5 per address in 5 minutes). The live feed's hub comes with default
+    settings; ``venue_server.live.install`` replaces it before the app serves.
     """
     owns_store = store is None
     venue_store = store if store is not None else VenueStore(settings.db_path)
@@ -214,11 +225,19 @@ def create_app(
     )
 
     @asynccontextmanager
-    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # Serving (again): a stop that ended the live streams is over.
+        live.hub_of(app).reopen()
         scheduler: SyncScheduler | None = None
         if sync and venue_store.cloud_link() is not None:
             runner = SyncRunner(
-                venue_store, settings, status, client_factory=client_factory, wall=clock
+                venue_store,
+                settings,
+                status,
+                client_factory=client_factory,
+                wall=clock,
+                # Looked up at each change, so a hub installed after create_app is the one told.
+                tickets_changed=lambda: live.hub_of(app).manifest_changed(),
             )
             scheduler = SyncScheduler(runner, settings.sync_interval)
             scheduler.start()
@@ -236,8 +255,8 @@ def create_app(
             if owns_store:
                 venue_store.close()
 
-    return Litestar(
-        route_handlers=[ScannerController, live_feed, health, metrics, dashboard_router()],
+    app = VenueApp(
+        route_handlers=[ScannerController, live.live_feed, health, metrics, dashboard_router()],
         template_config=template_config(),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers={VenueError: _error_response, ProtocolError: _error_response},
@@ -250,3 +269,6 @@ def create_app(
             path="/schema",
         ),
     )
+    # Now, on this thread: the sync job's thread and the first stream must find one hub.
+    live.install(app)
+    return app

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 # Exit status for settings that cannot be used, as for a wrong command line: nothing started.
 EXIT_BAD_SETTINGS = 2
+# Exit status when the server could not start (uvicorn's own for this).
+EXIT_NOT_STARTED = 3
 # Flags of every command that share their name with a setting (e.g. pairing-code's --port).
 _FLAG_SETTINGS = ("host", "port", "sync_interval", "log_level", "log_json")
 # Seconds open requests get after SIGTERM; the service unit's TimeoutStopSec leaves room for
@@ -66,6 +68,7 @@ def _serve(args: argparse.Namespace, settings: VenueSettings) -> int:
 
     from venue_server.app import create_app
     from venue_server.logs import log_config
+    from venue_server.serving import VenueServer
 
     app = create_app(settings, announcer=_announcer(settings))
     source = f", settings from {settings.config_file}" if settings.config_file else ""
@@ -74,16 +77,21 @@ def _serve(args: argparse.Namespace, settings: VenueSettings) -> int:
         f"(data in {settings.data_dir}{source})",
         flush=True,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_config=log_config(settings.log_json, settings.log_level.upper()),
         # Requests still open this long after SIGTERM are cut, so a stop never hangs on one
         # client; then the sync round in flight finishes (each manifest page lands whole).
+        # Live streams are ended as the stop begins, so they are not waited for.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    return 0
+    server = VenueServer(config, on_stop=app.begin_stop)
+    # Exits 0 after a stop by SIGTERM or SIGINT; uvicorn itself raises SystemExit(3) when it
+    # cannot start (e.g. the port is taken).
+    server.run()
+    return 0 if server.started else EXIT_NOT_STARTED
 
 
 def _config(args: argparse.Namespace) -> int:

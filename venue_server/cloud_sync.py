@@ -132,18 +132,25 @@ class PullResult:
 
 
 def pull_manifest(
-    store: VenueStore, client: CloudClient, progress: Progress | None = None
+    store: VenueStore,
+    client: CloudClient,
+    progress: Progress | None = None,
+    tickets_changed: Callable[[], None] | None = None,
 ) -> PullResult:
     """Follow the cloud's manifest from the stored cursor to its end.
 
     Each page lands with its cursor in one transaction, so a pull cut off anywhere (network,
     crash, SIGKILL) resumes at the first page not applied yet and applies nothing twice.
+    ``tickets_changed`` is called after each page that changed tickets, once it is committed,
+    so gates can be told of a refund at once rather than at their next poll.
     """
     entries = 0
     for pages in range(1, MAX_PAGES_PER_ROUND + 1):
         cursor = store.cloud_cursor()
         page = client.manifest(cursor)
         changed = apply_manifest_page(store, page)
+        if changed and tickets_changed is not None:
+            tickets_changed()
         entries += len(page.tickets)
         remaining = max(page.remaining, 1) if page.has_more else 0
         if page.tickets or page.has_more:
@@ -299,7 +306,8 @@ class SyncRunner:
     A round pulls the manifest, uploads pending scans, and pulls again whenever a sync
     interval has passed since the last pull began (between upload batches and at the end), so
     a revocation reaches the venue within about one interval even while days of offline scans
-    are going up.
+    are going up. ``tickets_changed`` hears of every applied page that changed tickets (the
+    app passes its live feed's, which tells the gates).
     """
 
     def __init__(
@@ -311,8 +319,10 @@ class SyncRunner:
         client_factory: ClientFactory | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        tickets_changed: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
+        self._tickets_changed = tickets_changed
         self.settings = settings
         self.status = status or SyncStatus()
         self._client_factory = client_factory or self._default_client
@@ -380,7 +390,7 @@ class SyncRunner:
 
     def _pull(self, client: CloudClient) -> None:
         started_wall, self._last_pull = self._wall(), self._monotonic()
-        result = pull_manifest(self.store, client, self._progress)
+        result = pull_manifest(self.store, client, self._progress, self._tickets_changed)
         self._pulled += result.entries
         self.status.manifest_complete(started_wall)
 

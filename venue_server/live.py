@@ -11,11 +11,16 @@ hands the same bytes to every stream. Each stream has its own bounded queue: a g
 reading is cut off when its queue is full, and catches up from its cursor when it reconnects,
 so it neither slows the other gates nor grows the server's memory.
 
-Threads: the hub lives on the server's event loop. Scan intake (a worker thread) and anything
-else that changes the store wake it through :mod:`venue_server.relay`'s watchers, which hop onto
-the loop with ``call_soon_threadsafe``; store reads run on worker threads. A timer also looks at
-the store every ``watch`` seconds, which catches changes nobody announced (a cloud sync round
-applying a revocation, another process).
+Threads: the hub lives on the server's event loop. Scan intake (a worker thread) wakes it
+through :mod:`venue_server.relay`'s watchers, the cloud sync job (its scheduler thread) through
+the callback the app gives it, and the dashboard's revoke ends a device's streams; all of them
+hop onto the loop with ``call_soon_threadsafe``, and store reads run on worker threads. A timer
+also looks at the store every ``watch`` seconds, which catches changes nobody announced
+(another process writing the same file).
+
+Stopping: a stream never ends by itself, and the HTTP server waits for open responses before
+it stops, so whoever runs the app calls :meth:`LiveHub.end_all` (through :func:`end_streams`)
+the moment a stop begins.
 """
 
 from __future__ import annotations
@@ -30,13 +35,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
-import msgspec
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from shared.messages import PROTOCOL_VERSION, ScanFeed, ScanRecord, encode
+from shared.messages import ManifestChanged, ScanFeed, ScanRecord, encode
 from venue_server import pairing, relay
 from venue_server.dashboard.devices import Heartbeat, note_request
 from venue_server.errors import DeviceUnauthorized
@@ -82,13 +86,6 @@ class LiveSettings:
     watch: float = 1.0
     max_queued_bytes: int = 1 << 20
     close_grace: float = 5.0
-
-
-class ManifestChanged(msgspec.Struct, frozen=True):
-    """Data of a ``manifest`` event: the venue's tickets now reach ``next_cursor``."""
-
-    next_cursor: str
-    v: int = PROTOCOL_VERSION
 
 
 def _event(kind: str, data: bytes, event_id: int | None = None) -> bytes:
@@ -137,29 +134,6 @@ def read_chunk(store: VenueStore, after: int, limit: int = relay.MAX_PAGE) -> Sc
     """The next page of the feed after ``after``, or None when there is nothing newer."""
     rows, has_more = store.scans_after(after, limit)
     return ScanChunk.of(after, rows, has_more) if rows else None
-
-
-def last_scan_seq(store: VenueStore) -> int:
-    """The newest scan's seq: the first x with nothing after it.
-
-    Found with O(log n) indexed "anything after x?" reads, as the store offers no direct one.
-    """
-
-    def any_after(seq: int) -> bool:
-        return bool(store.scans_after(seq, 1)[0])
-
-    if not any_after(0):
-        return 0
-    low, high = 0, 1  # any_after(low) holds; grow high until it does not
-    while any_after(high):
-        low, high = high, high * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        if any_after(middle):
-            low = middle
-        else:
-            high = middle
-    return high
 
 
 class Subscriber:
@@ -254,14 +228,20 @@ class LiveHub:
         self._from_any_thread(self._disconnect_device, device_id)
 
     def end_all(self) -> None:
-        """End every stream, and any opened from now on, at once: the server is stopping.
+        """End every stream, and any opened until :meth:`reopen`, at once: the server is
+        stopping.
 
         Uvicorn waits for open responses before it stops, and a live stream never finishes by
-        itself; call this when the stop begins (e.g. from the server's signal handler), not
-        after, so the stop does not wait out its graceful-shutdown timeout.
+        itself; call this when the stop begins (``VenueApp.begin_stop``, which
+        ``venue_server.serving.VenueServer`` calls as its shutdown starts), not after, so the
+        stop does not wait out its graceful-shutdown timeout.
         """
         self._closing = True
         self._from_any_thread(self._end_all)
+
+    def reopen(self) -> None:
+        """Accept streams again: the app is serving again after a stop."""
+        self._closing = False
 
     def _from_any_thread(self, callback: Any, *args: Any) -> None:
         loop = self._loop
@@ -312,7 +292,7 @@ class LiveHub:
     async def _run(self) -> None:
         while not self._started.is_set():
             try:
-                self._scan_head = await anyio.to_thread.run_sync(last_scan_seq, self.store)
+                self._scan_head = await anyio.to_thread.run_sync(self.store.last_scan_seq)
                 self._manifest_head = await anyio.to_thread.run_sync(self.store.manifest_seq)
                 self._started.set()
             except Exception:  # keep trying: the streams wait for us
@@ -444,8 +424,8 @@ def _authenticate(services: VenueServices, headers: Mapping[str, str]) -> Device
 
 
 def install(app: Litestar, settings: LiveSettings | None = None) -> LiveHub:
-    """Give ``app`` its live hub now, with ``settings``; otherwise the first stream makes one
-    with the defaults."""
+    """Give ``app`` a live hub with ``settings``, replacing the one it has (do it before the
+    app serves: streams already open stay with the old hub)."""
     services: VenueServices = app.state.services
     hub = LiveHub(services.store, settings, services.clock)
     app.state[_HUB_KEY] = hub
@@ -457,6 +437,14 @@ def hub_of(app: Litestar) -> LiveHub:
     return hub if hub is not None else install(app)
 
 
+def end_streams(app: Litestar) -> None:
+    """The server is stopping: end ``app``'s live streams now, and refuse new ones until it
+    serves again; safe from any thread."""
+    hub: LiveHub | None = app.state.get(_HUB_KEY)
+    if hub is not None:
+        hub.end_all()
+
+
 @get(
     "/api/v1/live",
     tags=["scanner"],
@@ -464,8 +452,9 @@ def hub_of(app: Litestar) -> LiveHub:
     description=(
         "Every scan after `cursor` (or the Last-Event-ID header), then each new batch as the "
         "venue stores it, as `scans` events (data: a ScanFeed; id: its next_cursor). `manifest` "
-        "events (data: `{next_cursor, v}`) say where the venue's tickets stand: once at the "
-        "start, then whenever they change. Comment lines keep the connection alive."
+        "events (data: a ManifestChanged, `{v, next_cursor}`) say where the venue's tickets "
+        "stand: once at the start, then whenever they change. Comment lines keep the "
+        "connection alive."
     ),
     media_type="text/event-stream",
 )

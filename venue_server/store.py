@@ -266,17 +266,6 @@ class Conflict:
 
 
 @dataclass(frozen=True, slots=True)
-class ZoneCount:
-    zone: str
-    entries: int
-    exits: int
-
-    @property
-    def inside(self) -> int:
-        return self.entries - self.exits
-
-
-@dataclass(frozen=True, slots=True)
 class StoredScans:
     """What one upload did: the records that are new here, and how many were already held."""
 
@@ -311,6 +300,13 @@ class VenueStore:
                 yield self._conn
             finally:
                 self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[sqlite3.Connection]:
+        """One consistent read of the file, for read-only queries kept next to the code that
+        shows their results (``venue_server.dashboard.queries``); never write through it."""
+        with self._read() as conn:
+            yield conn
 
     def schema_version(self) -> int:
         with self._read() as conn:
@@ -493,6 +489,12 @@ class VenueStore:
             ).fetchall()
         page = [(r[0], _record_decoder.decode(r[1])) for r in rows[:limit]]
         return page, len(rows) > limit
+
+    def last_scan_seq(self) -> int:
+        """The feed cursor of the newest scan held (0: none yet): a gate at this cursor has
+        every scan. Scans are never deleted, so this only grows."""
+        with self._read() as conn:
+            return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM scans").fetchone()[0])
 
     def pending_scans(self, limit: int) -> list[ScanRecord]:
         with self._read() as conn:
@@ -716,7 +718,7 @@ class VenueStore:
             pull_remaining=number(_PULL_REMAINING, int),
         )
 
-    # -- conflicts and the dashboard's views -----------------------------------------------
+    # -- conflicts and where the venue stands -----------------------------------------------
 
     def _settle_ticket(
         self, conn: sqlite3.Connection, event_id: int | None, ticket_id: str, now_ms: int
@@ -836,53 +838,10 @@ class VenueStore:
         with self._read() as conn:
             return int(conn.execute("SELECT COUNT(*) FROM conflicts").fetchone()[0])
 
-    def zone_counts(self) -> list[ZoneCount]:
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT zone, entries, exits FROM zone_counts ORDER BY zone"
-            ).fetchall()
-        return [ZoneCount(*row) for row in rows]
-
-    def entries_per_minute(self, since_ms: int, until_ms: int) -> dict[int, int]:
-        """Admissions per minute (Unix minute number) scanned in ``[since_ms, until_ms)``."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT scanned_at_ms / 60000, COUNT(*) FROM scans "
-                "WHERE reason = 'admitted' AND scanned_at_ms >= ? AND scanned_at_ms < ? "
-                "GROUP BY 1",
-                (since_ms, until_ms),
-            ).fetchall()
-        return {int(minute): int(count) for minute, count in rows}
-
-    def rejected_scans(self, limit: int = 50) -> list[ScanRecord]:
-        """The latest scans that neither admitted nor let out anyone, newest first."""
-        with self._read() as conn:
-            # Literal reasons, so SQLite uses the partial index scans_rejected.
-            rows = conn.execute(
-                "SELECT record FROM scans WHERE reason NOT IN ('admitted', 'exited') "
-                "ORDER BY seq DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [_record_decoder.decode(r[0]) for r in rows]
-
-    def pending_by_device(self) -> dict[str, int]:
-        """Scans not yet acknowledged by the cloud, per device that made them."""
-        with self._read() as conn:
-            rows = conn.execute(
-                "SELECT device_id, COUNT(*) FROM scans WHERE uploaded = 0 GROUP BY device_id"
-            ).fetchall()
-        return {str(device_id): int(count) for device_id, count in rows}
-
     def manifest_seq(self) -> int:
         """The cursor a scanner holds once it has every ticket change this venue holds."""
         with self._read() as conn:
             return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM tickets").fetchone()[0])
-
-    def tickets_changed_after(self, seq: int) -> int:
-        with self._read() as conn:
-            return int(
-                conn.execute("SELECT COUNT(*) FROM tickets WHERE seq > ?", (seq,)).fetchone()[0]
-            )
 
 
 def _now_ms() -> int:

@@ -12,9 +12,13 @@ import httpx
 import pytest
 
 from shared.cli import main
+from shared.messages import PairResponse, decode
 from tests.cloud_harness import Cloud, Organizer
 from tests.support import free_port, serving
+from tests.venue.live_gate import Gate
+from tests.venue.venue_driver import VenueProcess
 from venue_server.app import create_app
+from venue_server.pairing import issue_pairing_code
 from venue_server.settings import VenueSettings
 from venue_server.store import VenueStore
 
@@ -137,3 +141,46 @@ def test_serve_runs_a_venue_server_until_interrupted(tmp_path: Path) -> None:
     assert (tmp_path / "venue.sqlite3").exists()
     logged = [json.loads(line) for line in output.decode().splitlines() if line.startswith("{")]
     assert any("/health" in entry["message"] for entry in logged)
+    # Ctrl+C is how an operator ends it: a clean stop, so a clean exit status for scripts.
+    assert process.returncode == 0
+
+
+# Far beyond a prompt stop, far below the graceful-shutdown timeout a stuck stream would hit.
+STOP_BOUND_S = 10
+
+
+def test_serve_stops_at_once_and_cleanly_on_sigterm_while_gates_are_on_the_live_feed(
+    tmp_path: Path,
+) -> None:
+    settings = VenueSettings(data_dir=tmp_path / "venue")
+    venue = VenueProcess(settings.data_dir, env={}, sync_interval=5)
+    life = venue.start()
+    try:
+        store = VenueStore(settings.db_path)
+        codes = [issue_pairing_code(store, "North", 900, int(time.time())) for _ in range(2)]
+        store.close()
+        gates = [Gate(venue.url, _pair(venue.url, code).device_token) for code in codes]
+        for gate in gates:
+            gate.next("manifest")  # the stream is open and following
+
+        life.process.send_signal(signal.SIGTERM)
+        status = life.process.wait(timeout=STOP_BOUND_S)
+    finally:
+        if life.process.poll() is None:
+            life.process.kill()
+            life.process.wait()
+
+    assert status == 0
+    assert all(gate.ended() for gate in gates)
+    assert life.shut_down_cleanly()
+    logged = "\n".join(life.lines)
+    assert "Traceback" not in logged
+    assert "graceful shutdown exceeded" not in logged
+
+
+def _pair(url: str, code: str) -> PairResponse:
+    answer = httpx.post(
+        f"{url}/api/v1/pair", json={"v": 1, "code": code, "device_name": "Tablet"}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return decode(answer.content, PairResponse)

@@ -22,6 +22,7 @@ from tests.venue.dashboard_harness import (  # noqa: F401 - fixtures
     manager_fixture,
 )
 from venue_server.cloud_sync import apply_manifest_page
+from venue_server.dashboard import queries
 from venue_server.store import MIGRATIONS, VenueStore
 
 T0 = 1_800_000_000_000
@@ -241,7 +242,7 @@ def test_a_file_from_before_the_conflict_table_has_its_conflicts_and_zones_found
     try:
         (conflict,) = store.conflicts()
         assert (conflict.counted, conflict.flagged) == (old_scans[0], old_scans[1])
-        (zone,) = store.zone_counts()
+        (zone,) = queries.zone_counts(store)
         assert (zone.zone, zone.entries, zone.exits, zone.inside) == ("Hall", 2, 1, 1)
     finally:
         store.close()

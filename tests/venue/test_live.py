@@ -2,28 +2,35 @@
 
 from __future__ import annotations
 
-import queue
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import httpx
 import msgspec
 import pytest
 
-from scanner_app.live import SseEvent, SseParser
-from shared.messages import ManifestPage, PairResponse, ScanBatch, ScanFeed, decode, encode
+from shared.messages import (
+    ManifestChanged,
+    ManifestPage,
+    PairResponse,
+    ScanBatch,
+    ScanFeed,
+    decode,
+    encode,
+)
+from tests.cloud_harness import Cloud, CloudVenue, Organizer
 from tests.support import ServerThread
 from tests.venue.conftest import Issuer, Venue, scan
+from tests.venue.dashboard_harness import PASSWORD, Manager
+from tests.venue.live_gate import WAIT, Gate
 from venue_server import live, relay
 from venue_server.app import create_app
 from venue_server.cloud_sync import apply_manifest_page
+from venue_server.managers import set_manager_password
 from venue_server.settings import VenueSettings
-from venue_server.store import VenueStore
+from venue_server.store import CloudLink, VenueStore
 
-WAIT = 20.0  # generous: "eventually", never a latency claim
 # Short enough that heartbeats, token re-checks and the watch timer all happen during a test.
 FAST = live.LiveSettings(heartbeat=0.3, recheck=0.3, watch=0.2, close_grace=0.5)
 
@@ -41,22 +48,20 @@ class LiveVenue(Venue):
         return [r.scan_id for r in records]
 
 
-StartVenue = Callable[[live.LiveSettings], LiveVenue]
+StartVenue = Callable[..., LiveVenue]
 
 
 @pytest.fixture
 def start_venue(settings: VenueSettings, store: VenueStore) -> Iterator[StartVenue]:
-    """Starts the venue server with the given live feed settings; stops it after the test."""
+    """Starts the venue server with the given live feed settings (and its cloud sync job, with
+    ``sync=True``); stops it after the test."""
     servers: list[ServerThread] = []
 
-    def start(live_settings: live.LiveSettings) -> LiveVenue:
-        app = create_app(settings, store=store, sync=False)
+    def start(live_settings: live.LiveSettings, sync: bool = False) -> LiveVenue:
+        app = create_app(settings, store=store, sync=sync)
         hub = live.install(app, live_settings)
-        server = ServerThread(app)
-        # Uvicorn waits for open responses at shutdown; a live stream never finishes by itself.
-        server.server.config.timeout_graceful_shutdown = 1
-        servers.append(server.start())
-        return LiveVenue(server.url, store, settings, hub)
+        servers.append(ServerThread(app).start())
+        return LiveVenue(servers[-1].url, store, settings, hub)
 
     yield start
     for server in servers:
@@ -66,82 +71,6 @@ def start_venue(settings: VenueSettings, store: VenueStore) -> Iterator[StartVen
 @pytest.fixture
 def venue(start_venue: StartVenue) -> LiveVenue:
     return start_venue(FAST)
-
-
-class Gate:
-    """One gate's open live stream, read on its own thread into a queue of events."""
-
-    def __init__(self, url: str, token: str, cursor: str | None = None, **headers: str) -> None:
-        self.events: queue.Queue[SseEvent | None] = queue.Queue()
-        self.status: int | None = None
-        self.body = b""
-        self._stop = threading.Event()
-        self._connected = threading.Event()
-        params = {} if cursor is None else {"cursor": cursor}
-        headers = {"Authorization": f"Bearer {token}", **headers}
-        self._thread = threading.Thread(target=self._read, args=(url, params, headers), daemon=True)
-        self._thread.start()
-        assert self._connected.wait(WAIT), "the live stream did not answer"
-
-    def _read(self, url: str, params: dict[str, str], headers: dict[str, str]) -> None:
-        parser = SseParser()
-        # The venue's heartbeats arrive every FAST.heartbeat, so reads return often enough to
-        # notice close().
-        with (
-            httpx.Client(base_url=url, timeout=10) as http,
-            http.stream("GET", "/api/v1/live", params=params, headers=headers) as response,
-        ):
-            self.status = response.status_code
-            if response.status_code != 200:
-                self.body = response.read()
-                self._connected.set()
-                return
-            self._connected.set()
-            try:
-                for line in response.iter_lines():
-                    if self._stop.is_set():
-                        return
-                    event = parser.feed(line)
-                    if event is not None:
-                        self.events.put(event)
-            except httpx.TransportError:
-                pass  # the venue cut the stream: what some tests are waiting for
-            finally:
-                self.events.put(None)  # the stream ended
-
-    def next(self, kind: str) -> SseEvent:
-        """The next event of type ``kind``, skipping others; fails if the stream ends first."""
-        deadline = time.monotonic() + WAIT
-        while True:
-            event = self.events.get(timeout=max(deadline - time.monotonic(), 0.01))
-            assert event is not None, f"the stream ended while waiting for a {kind} event"
-            if event.event == kind:
-                return event
-
-    def scans_until(self, wanted: set[str]) -> list[tuple[str, str]]:
-        """(event id, scan id) for every scan received, until all of ``wanted`` arrived."""
-        received: list[tuple[str, str]] = []
-        while not wanted <= {scan_id for _, scan_id in received}:
-            event = self.next("scans")
-            feed = decode(event.data, ScanFeed)
-            assert event.id == feed.next_cursor
-            received += [(str(event.id), record.scan_id) for record in feed.scans]
-        return received
-
-    def ended(self) -> bool:
-        """Whether the venue ended the stream (waits for it, up to WAIT)."""
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            try:
-                if self.events.get(timeout=0.1) is None:
-                    return True
-            except queue.Empty:
-                continue
-        return False
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(WAIT)
 
 
 @pytest.fixture
@@ -266,7 +195,56 @@ def test_an_announced_manifest_change_reaches_gates_without_waiting_for_the_watc
     assert msgspec.json.decode(gate.next("manifest").data)["next_cursor"] == "1"
 
 
+def test_a_refund_the_venue_pulls_from_the_real_cloud_reaches_connected_gates_at_once(
+    start_venue: StartVenue,
+    gates: list[Gate],
+    store: VenueStore,
+    cloud: Cloud,
+    organizer: Organizer,
+    cloud_venue: CloudVenue,
+) -> None:
+    sold = organizer.issue(cloud_venue, 2)
+    store.set_cloud_link(CloudLink(cloud.url, cloud_venue.api_key, cloud_venue.name))
+    # The watch timer never fires here: only the sync job's announcement can tell the gate.
+    venue = start_venue(live.LiveSettings(heartbeat=0.3, watch=3600), sync=True)
+    gate = open_gate(gates, venue, venue.pair("South 1"))
+    held = decode(gate.next("manifest").data, ManifestChanged).next_cursor
+    while held != str(venue.store.manifest_seq()) or venue.store.ticket_count() < len(sold):
+        held = decode(gate.next("manifest").data, ManifestChanged).next_cursor
+
+    refunded = sold[0]["ticket_id"]
+    organizer.revoke(refunded)
+
+    change = decode(gate.next("manifest").data, ManifestChanged)
+    assert change.next_cursor != held
+    with venue.client(venue.pair("North 1").device_token) as http:
+        answer = http.get("/api/v1/manifest", params={"cursor": held})
+    page = decode(answer.content, ManifestPage)
+    assert [(t.ticket_id, t.revoked) for t in page.tickets] == [(refunded, True)]
+
+
 # -- who may listen --------------------------------------------------------------------------
+
+
+def test_opening_the_live_feed_reports_the_gates_clock_and_manifest_to_the_dashboard(
+    venue: LiveVenue, gates: list[Gate], issuer: Issuer
+) -> None:
+    apply_manifest_page(venue.store, issuer.page([issuer.issue()[1] for _ in range(2)], "c1"))
+    south = venue.pair("South 1")
+    device_time = int(time.time() * 1000) - 5_000
+
+    gate = open_gate(
+        gates,
+        venue,
+        south,
+        **{"X-Bilten-Device-Time": str(device_time), "X-Bilten-Manifest": "1"},
+    )
+    gate.next("manifest")
+
+    device = venue.store.device(south.device_id)
+    assert device is not None
+    assert device.manifest_cursor == "1"
+    assert device.clock_offset_ms is not None and device.clock_offset_ms >= 5_000
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer not-a-real-token", "Basic abc"])
@@ -308,6 +286,30 @@ def test_disconnecting_a_device_ends_its_streams_at_once(
     venue.hub.disconnect_device(north.device_id)
 
     assert gate.ended()
+
+
+def test_revoking_a_device_on_the_dashboard_ends_its_open_stream_at_once(
+    start_venue: StartVenue, gates: list[Gate], store: VenueStore
+) -> None:
+    # Token re-checks far apart: only the revoke itself can end the stream in this test.
+    venue = start_venue(live.LiveSettings(heartbeat=0.3, recheck=3600))
+    lost, kept = venue.pair("Lost tablet"), venue.pair("South 1")
+    lost_gate, kept_gate = open_gate(gates, venue, lost), open_gate(gates, venue, kept)
+    lost_gate.next("manifest")
+    set_manager_password(store, PASSWORD)
+    manager = Manager(venue.client())
+    try:
+        assert manager.login(PASSWORD).status_code == 303
+
+        answer = manager.post(f"/dashboard/api/devices/{lost.device_id}/revoke")
+    finally:
+        manager.close()
+
+    assert answer.status_code == 200
+    assert lost_gate.ended()
+    assert [s.device.device_id for s in venue.hub.connections()] == [kept.device_id]
+    scan_ids = venue.post(kept, 1)
+    assert [s for _, s in kept_gate.scans_until(set(scan_ids))] == scan_ids
 
 
 def test_a_stopping_server_ends_every_stream_and_opens_no_new_one(

@@ -69,6 +69,20 @@ def test_ticket_changes_get_ever_higher_seqs(store: VenueStore, issuer: Issuer) 
     assert rows[0][0] < rows[1][0]
 
 
+def test_the_feed_cursor_of_the_newest_scan_is_where_a_gate_has_every_scan(
+    store: VenueStore,
+) -> None:
+    assert store.last_scan_seq() == 0
+    records = [scan("dtablet1") for _ in range(3)]
+
+    store.add_scans(records, 1)
+    store.add_scans(records[:1], 2)  # a replay stores nothing, so moves nothing
+
+    newest = store.last_scan_seq()
+    assert store.scans_after(newest, 10) == ([], False)
+    assert [r.scan_id for _, r in store.scans_after(newest - 1, 10)[0]] == [records[-1].scan_id]
+
+
 def test_scan_records_cannot_be_altered_or_deleted(store: VenueStore) -> None:
     store.add_scans([scan("dtablet1")], 1)
     with sqlite3.connect(store.path) as raw:

@@ -11,6 +11,7 @@ import msgspec
 from shared.messages import ScanRecord
 from venue_server.cloud_sync import SyncSnapshot
 from venue_server.dashboard import devices as device_rules
+from venue_server.dashboard import queries
 from venue_server.store import Conflict, Device, SyncState, VenueStore
 
 PLOT_MINUTES = 30
@@ -140,7 +141,7 @@ def sync_view(
 
 
 def device_views(store: VenueStore, now: float, server_seq: int) -> list[DeviceView]:
-    pending = store.pending_by_device()
+    pending = queries.pending_by_device(store)
     views = []
     for device in store.devices():
         behind = device_rules.tickets_behind(store, device, server_seq)
@@ -177,7 +178,7 @@ def per_minute(store: VenueStore, now: float, minutes: int = PLOT_MINUTES) -> li
     """Admissions in each of the last ``minutes`` minutes, the current one last."""
     current = int(now // 60)
     first = current - minutes + 1
-    counts = store.entries_per_minute(first * 60_000, (current + 1) * 60_000)
+    counts = queries.entries_per_minute(store, first * 60_000, (current + 1) * 60_000)
     return [
         MinuteView(minute_start=m * 60, entries=counts.get(m, 0)) for m in range(first, current + 1)
     ]
@@ -192,7 +193,7 @@ def occupancy(store: VenueStore) -> list[ZoneView]:
             exits=z.exits,
             inside=z.inside,
         )
-        for z in store.zone_counts()
+        for z in queries.zone_counts(store)
     ]
 
 
@@ -240,5 +241,5 @@ def overview(
         occupancy=occupancy(store),
         conflicts=[conflict_view(c) for c in store.conflicts(CONFLICTS_SHOWN)],
         conflict_total=store.conflict_count(),
-        rejected=[scan_view(r) for r in store.rejected_scans(REJECTED_SHOWN)],
+        rejected=[scan_view(r) for r in queries.rejected_scans(store, REJECTED_SHOWN)],
     )

@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from shared.pairing import build_payload, check_venue_url
 from shared.qr import make_qr
-from venue_server import managers, pairing
+from venue_server import live, managers, pairing
 from venue_server.dashboard import board
 from venue_server.dashboard import devices as device_service
 from venue_server.dashboard.auth import (
@@ -229,8 +229,12 @@ class DashboardController(Controller):
 
     @post("/api/devices/{device_id:str}/revoke", status_code=200, sync_to_thread=True)
     def revoke(self, request: Request[Any, Any, Any], device_id: FromPath[str]) -> DeviceAnswer:
+        """Refuse the device from now on; a lost or stolen scanner also loses its live feed
+        at once, rather than at the feed's next token check."""
         services = services_of(request)
-        return _device_answer(device_service.revoke(services.store, device_id, services.now()))
+        device = device_service.revoke(services.store, device_id, services.now())
+        live.hub_of(request.app).disconnect_device(device_id)
+        return _device_answer(device)
 
     @post("/api/pairing-codes", status_code=201, sync_to_thread=True)
     def pairing_code(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from venue_server.dashboard import queries
 from venue_server.errors import BadRequest
 from venue_server.managers import ManagerError
 from venue_server.relay import parse_cursor
@@ -145,7 +146,7 @@ def tickets_behind(store: VenueStore, device: Device, server_seq: int) -> int | 
         held = parse_cursor(device.manifest_cursor)
     except BadRequest:
         return None
-    return 0 if held >= server_seq else store.tickets_changed_after(held)
+    return 0 if held >= server_seq else queries.tickets_changed_after(store, held)
 
 
 def describe_offset(offset_ms: int) -> str:
