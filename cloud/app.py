@@ -11,11 +11,29 @@ from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import make_engine, make_session_factory
-from cloud.deps import provide_db, provide_organizer_id, provide_settings, provide_venue
+from cloud.deps import (
+    provide_cache,
+    provide_client_ip,
+    provide_db,
+    provide_organizer_id,
+    provide_rate_limiter,
+    provide_settings,
+    provide_venue,
+)
 from cloud.errors import CloudError
-from cloud.events.controllers import EventController
+from cloud.events.controllers import EventController, StorefrontController
 from cloud.ops.health import HealthController
+from cloud.orders.controllers import EventOrdersController, ShopController
+from cloud.ratelimit import (
+    DEFAULT_RULES,
+    RateLimited,
+    RateLimiter,
+    parse_networks,
+    rate_limited_response,
+)
+from cloud.redis_client import connect as connect_redis
 from cloud.scans.controllers import EventScansController
 from cloud.settings import CloudSettings
 from cloud.sync.controllers import VenueSyncController
@@ -37,6 +55,8 @@ def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object
 
 def create_app(settings: CloudSettings) -> Litestar:
     engine = make_engine(settings.database_url)
+    redis = connect_redis(settings.redis_url) if settings.redis_url else None
+    cache: Cache = RedisCache(redis, settings.redis_prefix) if redis is not None else MemoryCache()
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -44,6 +64,8 @@ def create_app(settings: CloudSettings) -> Litestar:
             yield
         finally:
             engine.dispose()
+            if redis is not None:
+                redis.close()
 
     organizer_api = Router(
         path="/",
@@ -53,6 +75,7 @@ def create_app(settings: CloudSettings) -> Litestar:
             IssueController,
             TicketController,
             EventScansController,
+            EventOrdersController,
         ],
         dependencies={"organizer_id": Provide(provide_organizer_id, sync_to_thread=False)},
     )
@@ -64,6 +87,8 @@ def create_app(settings: CloudSettings) -> Litestar:
     return Litestar(
         route_handlers=[
             AuthController,
+            StorefrontController,
+            ShopController,
             organizer_api,
             venue_api,
             HealthController,
@@ -72,15 +97,23 @@ def create_app(settings: CloudSettings) -> Litestar:
         dependencies={
             "db": Provide(provide_db),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "rate_limiter": Provide(provide_rate_limiter, sync_to_thread=False),
+            "client_ip": Provide(provide_client_ip, sync_to_thread=False),
+            "cache": Provide(provide_cache, sync_to_thread=False),
         },
         state=State(
             {
                 "settings": settings,
                 "engine": engine,
                 "session_factory": make_session_factory(engine),
+                "rate_limiter": RateLimiter(
+                    {**DEFAULT_RULES, **settings.rate_limits}, redis, settings.redis_prefix
+                ),
+                "trusted_proxies": parse_networks(settings.trusted_proxies),
+                "cache": cache,
             }
         ),
-        exception_handlers={CloudError: _cloud_error},
+        exception_handlers={CloudError: _cloud_error, RateLimited: rate_limited_response},
         middleware=[PrometheusConfig(app_name="bilten_cloud", prefix="bilten_cloud").middleware],
         openapi_config=OpenAPIConfig(title="Bilten cloud API", version="1.0.0", path="/schema"),
         lifespan=[lifespan],

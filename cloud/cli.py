@@ -31,7 +31,15 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(f"bilten cloud: http://{args.host}:{args.port} (data in {settings.data_dir})", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # proxy_headers off: only BILTEN_TRUSTED_PROXIES decides whose X-Forwarded-For is believed
+    # (uvicorn would otherwise believe any request from 127.0.0.1).
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -57,6 +65,26 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox(args: argparse.Namespace) -> int:
+    from cloud.db import make_engine, make_session_factory
+    from cloud.migrate import prepare
+    from cloud.notifications.outbox import table, waiting
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        prepare(engine, embedded=settings.is_embedded_database)
+        with make_session_factory(engine)() as session:
+            rows = waiting(session, dead=args.dead)
+    finally:
+        engine.dispose()
+    if not rows:
+        print("no dead emails" if args.dead else "no emails waiting", file=sys.stderr)
+        return 0
+    print(table(rows))
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cloud = sub.add_parser("cloud", help="run the cloud API, apply migrations, run background jobs")
     commands = cloud.add_subparsers(dest="cloud_command", required=True, metavar="COMMAND")
@@ -72,7 +100,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     migrate.add_argument("--data", help=data_help)
     migrate.set_defaults(handler=_migrate)
 
-    worker = commands.add_parser("worker", help="run background jobs (conflict detection)")
+    worker = commands.add_parser(
+        "worker", help="run background jobs (conflict detection, email delivery)"
+    )
     worker.add_argument("--data", help=data_help)
     worker.add_argument("--once", action="store_true", help="run every job once, then exit")
     worker.set_defaults(handler=_worker)
+
+    outbox = commands.add_parser("outbox", help="list emails waiting to be sent, or dead ones")
+    outbox.add_argument("--data", help=data_help)
+    outbox.add_argument(
+        "--dead", action="store_true", help="list emails given up on, with the last error"
+    )
+    outbox.set_defaults(handler=_outbox)

@@ -21,13 +21,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+WORKER_THREADS = 40
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # As many connections as worker threads (anyio's default limit of 40 runs the sync
+    # handlers): a thread that waits for a connection while every connection belongs to a
+    # request whose clean-up waits for a thread would stall the process.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=WORKER_THREADS - 10)
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -53,6 +59,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def load_models() -> None:
     """Import every model module so Base.metadata knows all tables."""
     import cloud.events.models
+    import cloud.notifications.models
+    import cloud.orders.models
     import cloud.scans.models
     import cloud.tickets.models
     import cloud.users.models

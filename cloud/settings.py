@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -11,6 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cloud.errors import ConfigurationError
+from cloud.notifications.config import (
+    DEFAULT_MAIL_FROM,
+    SmtpSettings,
+    parse_mail_from,
+    parse_smtp_url,
+)
+from cloud.ratelimit import Rule  # at run time: the app's signature models resolve this field
 
 MASTER_KEY_BYTES = 32
 MASTER_KEY_FILE = "master.key"
@@ -34,12 +42,31 @@ class CloudSettings:
     manifest_page_default: int = 500
     manifest_page_max: int = 1000
     worker_interval_s: float = 10.0
+    # How long a buyer's hold keeps its seats before they return to stock.
+    hold_seconds: int = 600
+    # Who takes the money: "local" (the embedded demo's, paid at once) until Stripe is set up.
+    payment_provider: str = "local"
+    # Outgoing email: an SMTP server (BILTEN_SMTP_URL), or None to write each message as an
+    # .eml file into <data_dir>/mail, the embedded default. From: BILTEN_MAIL_FROM.
+    smtp: SmtpSettings | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    # Rate limits and the page cache in Redis, shared by every API process; None keeps both
+    # inside this one process (the embedded mode).
+    redis_url: str | None = None
+    redis_prefix: str = "bilten"
+    # Reverse proxies (CIDRs) whose X-Forwarded-For names the client; none unless configured.
+    trusted_proxies: tuple[str, ...] = ()
+    # Overrides of cloud.ratelimit.DEFAULT_RULES by action name, e.g. for a load test.
+    rate_limits: Mapping[str, Rule] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.master_key) != MASTER_KEY_BYTES:
             raise ConfigurationError(f"the master key must be {MASTER_KEY_BYTES} bytes")
         if len(self.jwt_secret) < 32:
             raise ConfigurationError("the JWT secret must be at least 32 characters")
+        if not 1 <= self.hold_seconds <= 86_400:
+            raise ConfigurationError("the hold time must be between 1 second and 1 day")
+        _check_networks(self.trusted_proxies)
 
     @property
     def is_embedded_database(self) -> bool:
@@ -53,7 +80,9 @@ class CloudSettings:
     @classmethod
     def from_env(cls, data_dir: Path, environ: Mapping[str, str] | None = None) -> CloudSettings:
         """The embedded defaults, overridden by BILTEN_DATABASE_URL, BILTEN_MASTER_KEY (Base64)
-        and BILTEN_JWT_SECRET. A secret given in the environment is never written to disk."""
+        and BILTEN_JWT_SECRET. A secret given in the environment is never written to disk.
+        BILTEN_REDIS_URL (and BILTEN_REDIS_PREFIX) move rate limits and the page cache to Redis;
+        BILTEN_TRUSTED_PROXIES lists the reverse proxies, comma-separated CIDRs."""
         env = os.environ if environ is None else environ
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -76,7 +105,27 @@ class CloudSettings:
             master_key=master_key,
             jwt_secret=jwt_secret,
             data_dir=data_dir,
+            smtp=parse_smtp_url(env["BILTEN_SMTP_URL"]) if env.get("BILTEN_SMTP_URL") else None,
+            mail_from=parse_mail_from(env.get("BILTEN_MAIL_FROM") or DEFAULT_MAIL_FROM),
+            redis_url=env.get("BILTEN_REDIS_URL") or None,
+            redis_prefix=env.get("BILTEN_REDIS_PREFIX") or "bilten",
+            trusted_proxies=tuple(
+                part.strip()
+                for part in env.get("BILTEN_TRUSTED_PROXIES", "").split(",")
+                if part.strip()
+            ),
         )
+
+
+def _check_networks(cidrs: tuple[str, ...]) -> None:
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"BILTEN_TRUSTED_PROXIES: {cidr!r} is not an IP address or CIDR network, "
+                "such as 10.0.0.0/8"
+            ) from None
 
 
 def _decode_master_key(text: str) -> bytes:

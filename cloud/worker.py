@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import signal
+from datetime import UTC, datetime
 from types import FrameType
 
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import prepare
+from cloud.notifications.jobs import email_delivery, email_job
+from cloud.orders.jobs import release_expired_holds
 from cloud.scans.conflicts import detect_conflicts
 from cloud.settings import CloudSettings
 
@@ -20,14 +23,22 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
     engine = make_engine(settings.database_url)
     prepare(engine, embedded=settings.is_embedded_database)
     sessions = make_session_factory(engine)
+    delivery = email_delivery(settings, sessions)
 
     def conflicts_job() -> None:
         added = detect_conflicts(sessions)
         if added:
             log.info("flagged %d conflicting admissions", added)
 
+    def holds_job() -> None:
+        released = release_expired_holds(sessions)
+        if released:
+            log.info("released %d expired holds back to stock", released)
+
     if once:
         conflicts_job()
+        holds_job()
+        email_job(delivery)
         engine.dispose()
         return
     scheduler = BlockingScheduler()
@@ -38,6 +49,24 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         id="detect-conflicts",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        holds_job,
+        "interval",
+        seconds=settings.worker_interval_s,
+        id="release-expired-holds",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        email_job,
+        "interval",
+        args=[delivery],
+        seconds=settings.worker_interval_s,
+        id="deliver-email",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:

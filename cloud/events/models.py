@@ -33,6 +33,20 @@ class TicketType(Base):
     # without using one.
     max_entries: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     reentry: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # What one ticket costs, in the currency's minor unit (cents), and the ISO 4217 code.
+    price: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR", server_default="EUR")
+    # When buyers may hold this type (Unix seconds; NULL: from now on / until the end).
+    sale_starts_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    sale_ends_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    per_order_limit: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # The stock counters, guarded by one conditional UPDATE per type
+    # (``sold + held + n <= capacity``), so each type's row is its own lock and selling one
+    # type never waits for another. ``held`` counts seats in holds and unpaid orders,
+    # including holds that expired but are not yet released; ``sold`` counts live tickets,
+    # complimentary ones included.
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sold: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SigningKey(Base):

@@ -33,13 +33,52 @@ class EventOut(msgspec.Struct):
     key_id: int
 
 
+MAX_CAPACITY = 10_000_000
+MAX_PRICE = 100_000_000  # one million in major units
+MAX_PER_ORDER = 1000
+Capacity = Annotated[int, msgspec.Meta(ge=0, le=MAX_CAPACITY)]
+Price = Annotated[
+    int,
+    msgspec.Meta(
+        ge=0, le=MAX_PRICE, description="in the currency's minor unit (cents); 0 means free"
+    ),
+]
+Currency = Annotated[
+    str, msgspec.Meta(pattern="^[A-Z]{3}$", description="ISO 4217 code in capitals, e.g. EUR")
+]
+PerOrderLimit = Annotated[
+    int,
+    msgspec.Meta(ge=1, le=MAX_PER_ORDER, description="most tickets of this type in one order"),
+]
+
+
 class TicketTypeIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
-    capacity: Annotated[int, msgspec.Meta(ge=0, le=10_000_000)]
+    capacity: Capacity
     max_entries: EntryLimit = 1
     # Whether a holder who went out through an exit gate may come back in without using an
     # admission.
     reentry: bool = False
+    price: Price = 0
+    currency: Currency = "EUR"
+    # Buyers may hold tickets of this type from/until these moments (none: no limit).
+    sale_starts_at: datetime | None = None
+    sale_ends_at: datetime | None = None
+    per_order_limit: PerOrderLimit = 10
+
+
+class TicketTypeUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields given change; ``null`` clears a sale window bound."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | msgspec.UnsetType = msgspec.UNSET
+    max_entries: EntryLimit | msgspec.UnsetType = msgspec.UNSET
+    reentry: bool | msgspec.UnsetType = msgspec.UNSET
+    price: Price | msgspec.UnsetType = msgspec.UNSET
+    currency: Currency | msgspec.UnsetType = msgspec.UNSET
+    sale_starts_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    sale_ends_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    per_order_limit: PerOrderLimit | msgspec.UnsetType = msgspec.UNSET
 
 
 class TicketTypeOut(msgspec.Struct):
@@ -48,3 +87,34 @@ class TicketTypeOut(msgspec.Struct):
     capacity: int
     max_entries: int
     reentry: bool
+    price: int
+    currency: str
+    sale_starts_at: datetime | None
+    sale_ends_at: datetime | None
+    per_order_limit: int
+    sold: int
+    # Seats in live holds and unpaid orders; expired holds are not counted.
+    held: int
+    available: int
+
+
+class OnSaleType(msgspec.Struct):
+    """A ticket type as a buyer sees it."""
+
+    type_id: int
+    name: str
+    price: int
+    currency: str
+    per_order_limit: int
+    sale_starts_at: datetime | None
+    sale_ends_at: datetime | None
+    on_sale: bool
+    available: int
+
+
+class Storefront(msgspec.Struct):
+    event_id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    ticket_types: list[OnSaleType]

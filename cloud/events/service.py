@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
-from cloud.errors import CloudError, InvalidInput, NotFound
+from cloud.errors import CloudError, Conflict, InvalidInput, NotFound
 from cloud.events.models import Event, SigningKey, TicketType
 from cloud.events.schemas import MAX_ENTRIES_LIMIT
 from cloud.events.signing import create_signing_key, current_key
+from cloud.events.stock import set_capacity
 from cloud.timestamps import to_unix
 from cloud.venues.service import own_venue
 
@@ -63,6 +66,53 @@ def own_event(session: Session, organizer_id: int, event_id: int) -> Event:
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class SaleTerms:
+    """How a ticket type is sold; every field already in the units the database keeps."""
+
+    price: int = 0
+    currency: str = "EUR"
+    sale_starts_at: int | None = None
+    sale_ends_at: int | None = None
+    per_order_limit: int = 10
+
+
+def sale_window(
+    starts_at: datetime | None, ends_at: datetime | None
+) -> tuple[int | None, int | None]:
+    start = sale_moment(starts_at, "sale_starts_at")
+    end = sale_moment(ends_at, "sale_ends_at")
+    _check_window(start, end)
+    return start, end
+
+
+def sale_moment(moment: datetime | None, name: str) -> int | None:
+    if moment is None:
+        return None
+    seconds = to_unix(moment)
+    if not 0 <= seconds <= _U32_MAX:
+        raise InvalidInput(f"{name} must be between 1970 and 2106")
+    return seconds
+
+
+def _check_window(start: int | None, end: int | None) -> None:
+    if start is not None and end is not None and start >= end:
+        raise InvalidInput("sale_starts_at must be before sale_ends_at")
+
+
+def _check_entries(max_entries: int) -> None:
+    if not 0 <= max_entries <= MAX_ENTRIES_LIMIT:
+        raise InvalidInput(
+            f"max_entries must be between 0 (no limit) and {MAX_ENTRIES_LIMIT}, not {max_entries}"
+        )
+
+
+def _check_name(name: str) -> str:
+    if not name.strip():
+        raise InvalidInput("a ticket type needs a name")
+    return name.strip()
+
+
 def add_ticket_type(
     session: Session,
     organizer_id: int,
@@ -72,26 +122,85 @@ def add_ticket_type(
     *,
     max_entries: int = 1,
     reentry: bool = False,
+    terms: SaleTerms | None = None,
 ) -> TicketType:
     """A new kind of ticket for the event. ``max_entries`` is how many admissions one ticket
     allows (0: no limit); with ``reentry`` a holder who went out comes back in for free."""
     own_event(session, organizer_id, event_id)
-    if not 0 <= max_entries <= MAX_ENTRIES_LIMIT:
-        raise InvalidInput(
-            f"max_entries must be between 0 (no limit) and {MAX_ENTRIES_LIMIT}, not {max_entries}"
-        )
-    if not name.strip():
-        raise InvalidInput("a ticket type needs a name")
+    _check_entries(max_entries)
+    terms = terms or SaleTerms()
+    _check_window(terms.sale_starts_at, terms.sale_ends_at)
     ticket_type = TicketType(
         event_id=event_id,
-        name=name.strip(),
+        name=_check_name(name),
         capacity=capacity,
         max_entries=max_entries,
         reentry=reentry,
+        price=terms.price,
+        currency=terms.currency,
+        sale_starts_at=terms.sale_starts_at,
+        sale_ends_at=terms.sale_ends_at,
+        per_order_limit=terms.per_order_limit,
+        held=0,
+        sold=0,
     )
     session.add(ticket_type)
     session.commit()
     return ticket_type
+
+
+def own_ticket_type(session: Session, organizer_id: int, event_id: int, type_id: int) -> TicketType:
+    own_event(session, organizer_id, event_id)
+    ticket_type = session.get(TicketType, type_id)
+    if ticket_type is None or ticket_type.event_id != event_id:
+        raise NotFound(f"ticket type {type_id} not found in event {event_id}")
+    return ticket_type
+
+
+def update_ticket_type(
+    session: Session,
+    organizer_id: int,
+    event_id: int,
+    type_id: int,
+    changes: dict[str, Any],
+) -> TicketType:
+    """Apply ``changes`` (column name to new value, already in database units). A capacity
+    below what is sold and held is refused; the stock counters are never written here."""
+    ticket_type = own_ticket_type(session, organizer_id, event_id, type_id)
+    if "name" in changes:
+        changes["name"] = _check_name(changes["name"])
+    if "max_entries" in changes:
+        _check_entries(changes["max_entries"])
+    _check_window(
+        changes.get("sale_starts_at", ticket_type.sale_starts_at),
+        changes.get("sale_ends_at", ticket_type.sale_ends_at),
+    )
+    capacity = changes.pop("capacity", None)
+    if capacity is not None and not set_capacity(session, type_id, capacity):
+        session.rollback()
+        session.refresh(ticket_type)
+        raise Conflict(
+            f"capacity cannot go below the {ticket_type.sold} sold and {ticket_type.held} "
+            f"held tickets of {ticket_type.name!r}; wait for holds to expire or cancel orders"
+        )
+    for column, value in changes.items():
+        setattr(ticket_type, column, value)
+    session.commit()
+    session.refresh(ticket_type)
+    return ticket_type
+
+
+def ticket_types(session: Session, event_id: int) -> Sequence[TicketType]:
+    return session.scalars(
+        select(TicketType).where(TicketType.event_id == event_id).order_by(TicketType.id)
+    ).all()
+
+
+def on_sale(ticket_type: TicketType, now: int) -> bool:
+    """Whether buyers may hold this type at ``now`` (its sale window, if any, is open)."""
+    started = ticket_type.sale_starts_at is None or ticket_type.sale_starts_at <= now
+    ended = ticket_type.sale_ends_at is not None and ticket_type.sale_ends_at <= now
+    return started and not ended
 
 
 def events_at_venue(session: Session, venue_id: int) -> Sequence[Event]:

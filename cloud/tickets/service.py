@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
@@ -10,6 +11,7 @@ from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.events.models import Event, TicketType
 from cloud.events.service import own_event
 from cloud.events.signing import current_key, unseal
+from cloud.events.stock import return_seats, sell_seats
 from cloud.tickets.changes import claim_changes
 from cloud.tickets.models import Ticket
 from cloud.timestamps import to_unix
@@ -17,6 +19,8 @@ from shared.ids import new_ticket_id
 from shared.token import TicketClaims, sign_ticket
 
 _U32_MAX = 2**32 - 1
+# A new ticket's change number until number_tickets; never visible, the two share a commit.
+_UNNUMBERED = 0
 
 
 def _seconds(moment: datetime | None, name: str) -> int | None:
@@ -74,51 +78,87 @@ def issue_tickets(
     if start is not None and end is not None and start >= end:
         raise InvalidInput("valid_from must be before valid_until")
 
-    seqs = claim_changes(session, event_id, count)
-    # Counted under the event lock just taken, so concurrent issuers cannot both fit.
-    issued = session.scalar(
-        select(func.count())
-        .select_from(Ticket)
-        .where(Ticket.type_id == type_id, Ticket.revoked.is_(False))
-    )
-    if (issued or 0) + count > ticket_type.capacity:
+    # The same stock counter buyers' holds draw from, so the two can never together exceed it.
+    if not sell_seats(session, type_id, count):
         session.rollback()
-        left = max(ticket_type.capacity - (issued or 0), 0)
+        session.refresh(ticket_type)
+        left = max(ticket_type.capacity - ticket_type.sold - ticket_type.held, 0)
         raise Conflict(f"only {left} tickets of type {type_id} are left")
+    tickets = add_signed_tickets(
+        session,
+        master_key,
+        event_id,
+        [(type_id, count)],
+        holder_name=holder_name.strip(),
+        holder_email=email,
+        order_ref=order,
+        valid_from=start,
+        valid_until=end,
+    )
+    number_tickets(session, event_id, tickets)
+    session.commit()
+    return tickets
 
+
+def add_signed_tickets(
+    session: Session,
+    master_key: bytes,
+    event_id: int,
+    lines: list[tuple[int, int]],
+    *,
+    holder_name: str,
+    holder_email: str | None,
+    order_ref: str | None,
+    valid_from: int | None = None,
+    valid_until: int | None = None,
+) -> list[Ticket]:
+    """Sign ``count`` tickets per ``(type_id, count)`` line and insert them in the caller's
+    transaction, not yet numbered: the caller must call ``number_tickets`` before commit.
+    Capacity is the caller's business (cloud.events.stock)."""
     key = current_key(session, event_id)
     private_key = unseal(master_key, key.id, key.sealed_private_key)
     issued_at = now_s()
     tickets = []
-    for seq in seqs:
-        claims = TicketClaims(
-            key_id=key.id,
-            event_id=event_id,
-            ticket_id=new_ticket_id(),
-            type_id=type_id,
-            issued_at=issued_at,
-            valid_from=start,
-            valid_until=end,
-        )
-        ticket = Ticket(
-            ticket_ref=claims.ticket_ref,
-            event_id=event_id,
-            type_id=type_id,
-            key_id=key.id,
-            holder_name=holder_name.strip(),
-            holder_email=email,
-            order_ref=order,
-            token=sign_ticket(claims, private_key),
-            issued_at=issued_at,
-            valid_from=start,
-            valid_until=end,
-            revoked=False,
-            seq=seq,
-        )
-        session.add(ticket)
-        tickets.append(ticket)
-    session.commit()
+    for type_id, count in lines:
+        for _ in range(count):
+            claims = TicketClaims(
+                key_id=key.id,
+                event_id=event_id,
+                ticket_id=new_ticket_id(),
+                type_id=type_id,
+                issued_at=issued_at,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+            tickets.append(
+                Ticket(
+                    ticket_ref=claims.ticket_ref,
+                    event_id=event_id,
+                    type_id=type_id,
+                    key_id=key.id,
+                    holder_name=holder_name,
+                    holder_email=holder_email,
+                    order_ref=order_ref,
+                    token=sign_ticket(claims, private_key),
+                    issued_at=issued_at,
+                    valid_from=valid_from,
+                    valid_until=valid_until,
+                    revoked=False,
+                    seq=_UNNUMBERED,
+                )
+            )
+    session.add_all(tickets)
+    session.flush()
     return tickets
+
+
+def number_tickets(session: Session, event_id: int, tickets: list[Ticket]) -> None:
+    """Give new tickets their manifest change numbers. This takes the event's change counter
+    lock until commit, so call it last: the lock then covers only these updates and the
+    commit, which is what keeps sales of one event from queueing behind each other."""
+    for ticket, seq in zip(tickets, claim_changes(session, event_id, len(tickets)), strict=True):
+        ticket.seq = seq
+    session.flush()
 
 
 def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticket:
@@ -131,8 +171,22 @@ def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticke
         raise NotFound(f"ticket {ticket_ref} not found")
     if ticket.revoked:
         return ticket
-    (seq,) = claim_changes(session, ticket.event_id, 1)
-    ticket.revoked = True
-    ticket.seq = seq
+    revoke_tickets(session, ticket.event_id, [ticket])
     session.commit()
     return ticket
+
+
+def revoke_tickets(session: Session, event_id: int, tickets: list[Ticket]) -> list[Ticket]:
+    """Revoke the live ones of ``tickets`` (all of one event) in the caller's transaction and
+    put their seats back on sale; venues learn of it on their next manifest pull. Returns
+    the tickets this call revoked."""
+    live = [ticket for ticket in tickets if not ticket.revoked]
+    if not live:
+        return []
+    per_type = Counter(ticket.type_id for ticket in live)
+    for type_id in sorted(per_type):
+        return_seats(session, type_id, per_type[type_id])
+    for ticket, seq in zip(live, claim_changes(session, event_id, len(live)), strict=True):
+        ticket.revoked = True
+        ticket.seq = seq
+    return live

@@ -1,0 +1,66 @@
+"""The kinds of email the cloud sends, what each needs in its context, and what it carries
+besides text (ticket QR codes as inline images).
+
+A context is stored as JSON in the outbox, so it holds plain values only; anything heavier
+(a QR image) is made from it when the message is sent."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.qr import make_qr
+
+
+@dataclass(frozen=True, slots=True)
+class InlineImage:
+    """A PNG shown inside the HTML part, referenced there as ``cid:<cid>``."""
+
+    cid: str
+    filename: str
+    png: bytes
+
+
+def _no_images(_context: Mapping[str, Any]) -> list[InlineImage]:
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    required: tuple[str, ...]
+    images: Callable[[Mapping[str, Any]], list[InlineImage]] = field(default=_no_images)
+
+
+def ticket_qr_cid(ticket: Mapping[str, Any]) -> str:
+    return f"ticket-{ticket['ticket_id']}@bilten"
+
+
+def _ticket_qr_codes(context: Mapping[str, Any]) -> list[InlineImage]:
+    """One QR per ticket, made with the same settings as printed tickets so gates read both."""
+    images = []
+    for ticket in context["tickets"]:
+        out = io.BytesIO()
+        make_qr(ticket["token"]).save(out, kind="png", scale=6, border=4)
+        images.append(
+            InlineImage(ticket_qr_cid(ticket), f"ticket-{ticket['ticket_id']}.png", out.getvalue())
+        )
+    return images
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("verify_email", ("name", "verify_url")),
+        Kind("password_reset", ("name", "reset_url")),
+        # tickets: [{"ticket_id", "type_name", "token"}, ...]; event_starts (text) optional.
+        Kind(
+            "order_confirmation",
+            ("order_ref", "holder_name", "event_name", "tickets"),
+            _ticket_qr_codes,
+        ),
+        Kind("organizer_message", ("organizer_name", "event_name", "subject", "body")),
+    )
+}

@@ -1,0 +1,185 @@
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud.clock import now_s
+from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings
+from cloud.events.models import TicketType
+from cloud.orders import holds, service
+from cloud.orders.models import Hold, HoldState, Order
+from cloud.orders.payments import PaymentStart, PaymentState, provider_named
+from cloud.orders.schemas import (
+    HoldIn,
+    HoldOut,
+    LineOut,
+    OrderOut,
+    OrderSummary,
+    OrderTicketOut,
+)
+from cloud.timestamps import to_datetime
+
+
+def _hold_out(db: Session, hold: Hold, token: str) -> HoldOut:
+    items = holds.hold_items(db, hold.id)
+    # Expired the moment its time runs out, whether or not the worker has released it yet.
+    ran_out = hold.state == HoldState.ACTIVE and hold.expires_at <= now_s()
+    return HoldOut(
+        hold_token=token,
+        event_id=hold.event_id,
+        state=HoldState.EXPIRED if ran_out else hold.state,
+        expires_at=to_datetime(hold.expires_at),
+        items=[
+            LineOut(
+                type_id=item.type_id,
+                name=kind.name,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+            )
+            for item, kind in items
+        ],
+        total=sum(item.quantity * item.unit_price for item, _ in items),
+        currency=items[0][1].currency if items else "",
+    )
+
+
+def _order_out(db: Session, order: Order, start: PaymentStart | None = None) -> OrderOut:
+    lines = service.order_lines(db, order.id)
+    kinds = db.scalars(select(TicketType).where(TicketType.id.in_([x.type_id for x in lines])))
+    names = {kind.id: kind.name for kind in kinds}
+    pending = start is not None and start.state == PaymentState.PENDING
+    return OrderOut(
+        reference=order.reference,
+        event_id=order.event_id,
+        status=order.status,
+        buyer_email=order.buyer_email,
+        buyer_name=order.buyer_name,
+        total=order.total,
+        currency=order.currency,
+        payment_provider=order.payment_provider,
+        lines=[
+            LineOut(
+                type_id=line.type_id,
+                name=names.get(line.type_id, ""),
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+            )
+            for line in lines
+        ],
+        tickets=[
+            OrderTicketOut(
+                ticket_id=ticket.ticket_ref,
+                token=ticket.token,
+                type_id=ticket.type_id,
+                holder_name=ticket.holder_name,
+                revoked=ticket.revoked,
+            )
+            for ticket in service.order_tickets(db, order.id)
+        ],
+        created_at=to_datetime(order.created_at),
+        paid_at=None if order.paid_at is None else to_datetime(order.paid_at),
+        client_secret=start.client_secret if pending and start is not None else None,
+    )
+
+
+class ShopController(Controller):
+    """The buyer's side: hold tickets, check out, read the order. A buyer is known only by
+    the token the hold returned; without it no hold or order can be reached.
+
+    Each handler closes its session (``with db``) in its own worker thread, handing the
+    connection back to the pool at once: the request's cleanup waits for a free worker
+    thread, and during an on-sale every one of them may be waiting for a connection."""
+
+    path = "/api/v1/shop"
+    tags = ["shop"]
+
+    @post("/holds", sync_to_thread=True)
+    def hold(
+        self,
+        data: JSONBody[HoldIn],
+        db: Db,
+        settings: Settings,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+    ) -> HoldOut:
+        # Holding is what takes seats off sale, so that is where bots are slowed down.
+        rate_limiter.enforce("checkout.ip", client_ip)
+        rate_limiter.enforce("checkout.account", data.buyer_email.strip().lower())
+        with db:
+            hold, token = holds.create_hold(
+                db,
+                event_id=data.event_id,
+                lines=[holds.HoldLine(item.type_id, item.quantity) for item in data.items],
+                email=data.buyer_email,
+                name=data.buyer_name,
+                hold_seconds=settings.hold_seconds,
+                now=now_s(),
+            )
+            return _hold_out(db, hold, token)
+
+    @get("/holds/{token:str}", sync_to_thread=True)
+    def read_hold(self, token: FromPath[str], db: Db) -> HoldOut:
+        with db:
+            return _hold_out(db, holds.hold_by_token(db, token), token)
+
+    @post("/holds/{token:str}/checkout", sync_to_thread=True)
+    def checkout(self, token: FromPath[str], db: Db, settings: Settings) -> OrderOut:
+        with db:
+            order, start = service.checkout(
+                db,
+                settings.master_key,
+                token,
+                provider_named(settings.payment_provider),
+                now_s(),
+            )
+            return _order_out(db, order, start)
+
+    @get("/orders/{token:str}", sync_to_thread=True)
+    def order(self, token: FromPath[str], db: Db) -> OrderOut:
+        with db:
+            return _order_out(db, service.order_for_buyer(db, token))
+
+
+class EventOrdersController(Controller):
+    """The organizer's side: watch the sale, cancel or refund an order."""
+
+    path = "/api/v1/events/{event_id:int}/orders"
+    tags = ["orders"]
+
+    @get("/", sync_to_thread=True)
+    def index(
+        self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId
+    ) -> list[OrderSummary]:
+        return [
+            OrderSummary(
+                reference=order.reference,
+                status=order.status,
+                buyer_email=order.buyer_email,
+                buyer_name=order.buyer_name,
+                total=order.total,
+                currency=order.currency,
+                tickets=tickets,
+                created_at=to_datetime(order.created_at),
+            )
+            for order, tickets in service.event_orders(db, organizer_id, event_id)
+        ]
+
+    @post("/{reference:str}/cancel", status_code=200, sync_to_thread=True)
+    def cancel(
+        self, event_id: FromPath[int], reference: FromPath[str], db: Db, organizer_id: OrganizerId
+    ) -> OrderOut:
+        order = service.cancel_order(
+            db, organizer_id, event_id, reference, refund=False, now=now_s()
+        )
+        return _order_out(db, order)
+
+    @post("/{reference:str}/refund", status_code=200, sync_to_thread=True)
+    def refund(
+        self, event_id: FromPath[int], reference: FromPath[str], db: Db, organizer_id: OrganizerId
+    ) -> OrderOut:
+        order = service.cancel_order(
+            db, organizer_id, event_id, reference, refund=True, now=now_s()
+        )
+        return _order_out(db, order)

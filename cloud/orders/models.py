@@ -1,0 +1,95 @@
+"""Holds and orders. Buyers reach theirs only through an unguessable token, stored hashed;
+row ids never leave the cloud."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cloud.db import Base
+
+
+class HoldState:
+    ACTIVE = "active"
+    EXPIRED = "expired"  # released back to stock after its time ran out
+    CHECKED_OUT = "checked_out"  # its seats moved to an order
+
+
+class OrderStatus:
+    PENDING = "pending"  # waiting for the payment provider; its seats stay held
+    PAID = "paid"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+class Hold(Base):
+    """Seats reserved for a buyer until ``expires_at``; they count against stock meanwhile."""
+
+    __tablename__ = "holds"
+    __table_args__ = (Index("ix_holds_state_expires_at", "state", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    buyer_email: Mapped[str] = mapped_column(String(254))
+    buyer_name: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class HoldItem(Base):
+    __tablename__ = "hold_items"
+
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), primary_key=True)
+    # Indexed on its own for releasing one type's expired holds when a buyer finds it full.
+    type_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket_types.id"), primary_key=True, index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Integer)
+
+
+class Order(Base):
+    """What a buyer bought. ``reference`` is printed on the tickets and shown at the gate;
+    the buyer's access token is another, longer secret."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), unique=True)
+    # Filled once buyers have accounts; the email stays the contact either way.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    buyer_email: Mapped[str] = mapped_column(String(254))
+    buyer_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_provider: Mapped[str] = mapped_column(String(16))
+    # The provider's id for the payment (e.g. a PaymentIntent), to match its webhooks.
+    payment_ref: Mapped[str | None] = mapped_column(String(100), nullable=True, unique=True)
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    paid_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cancelled_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("ticket_types.id"), primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[int] = mapped_column(Integer)
+
+
+class OrderTicket(Base):
+    """Which tickets an order issued, so cancelling it revokes exactly those (an organizer's
+    complimentary tickets may carry any order number)."""
+
+    __tablename__ = "order_tickets"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+MAX_QUANTITY = 1000
+MAX_LINES = 20
+
+Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_QUANTITY)]
+Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
+BuyerName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class HoldLineIn(msgspec.Struct, forbid_unknown_fields=True):
+    type_id: int
+    quantity: Quantity
+
+
+class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
+    event_id: int
+    buyer_email: Email
+    buyer_name: BuyerName
+    items: Annotated[list[HoldLineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+
+
+class LineOut(msgspec.Struct):
+    type_id: int
+    name: str
+    quantity: int
+    unit_price: int
+
+
+class HoldOut(msgspec.Struct):
+    # The buyer's secret for this hold and, after checkout, for the order it becomes.
+    hold_token: str
+    event_id: int
+    state: str
+    expires_at: datetime
+    items: list[LineOut]
+    total: int
+    currency: str
+
+
+class OrderTicketOut(msgspec.Struct):
+    ticket_id: str
+    token: str
+    type_id: int
+    holder_name: str
+    revoked: bool
+
+
+class OrderOut(msgspec.Struct):
+    reference: str
+    event_id: int
+    status: str
+    buyer_email: str
+    buyer_name: str
+    total: int
+    currency: str
+    payment_provider: str
+    lines: list[LineOut]
+    tickets: list[OrderTicketOut]
+    created_at: datetime
+    paid_at: datetime | None = None
+    # For a pending payment: what the buyer's browser needs to finish paying.
+    client_secret: str | None = None
+
+
+class OrderSummary(msgspec.Struct):
+    """An order as its organizer sees it in a list."""
+
+    reference: str
+    status: str
+    buyer_email: str
+    buyer_name: str
+    total: int
+    currency: str
+    tickets: int
+    created_at: datetime

@@ -1,0 +1,142 @@
+"""Never oversell, under real concurrency on PostgreSQL: each buyer its own connection."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from cloud.clock import now_s
+from cloud.events.models import TicketType
+from cloud.events.stock import hold_seats
+from cloud.orders.holds import HoldLine, SoldOut, create_hold
+from cloud.orders.payments import LocalProvider
+from cloud.orders.service import checkout
+from cloud.settings import CloudSettings
+from cloud.tickets.models import Ticket
+from tests.cloud.orders.conftest import Shop
+
+pytestmark = pytest.mark.postgres
+
+BUYERS = 40
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    """These tests only mean something where writers really run in parallel."""
+    return postgres_url
+
+
+@pytest.fixture
+def engine(settings: CloudSettings) -> Iterator[Engine]:
+    # No pool: every session opens its own connection, like buyers on separate API workers.
+    engine = create_engine(settings.database_url, poolclass=NullPool)
+    yield engine
+    engine.dispose()
+
+
+def _buy(sessions: sessionmaker[Session], master_key: bytes, event_id: int, type_id: int) -> int:
+    with sessions() as session:
+        _, token = create_hold(
+            session,
+            event_id=event_id,
+            lines=[HoldLine(type_id, 1)],
+            email="fan@example.org",
+            name="Fan",
+            hold_seconds=600,
+            now=now_s(),
+        )
+        order, _ = checkout(session, master_key, token, LocalProvider(), now_s())
+        return len(order.reference)
+
+
+def test_forty_buyers_racing_for_the_last_tickets_never_oversell(
+    shop: Shop, settings: CloudSettings, engine: Engine
+) -> None:
+    sale = shop.sale(general={"capacity": 100})
+    general = sale.types["general"]
+    shop.api.issue(sale.organizer, sale.event_id, general, count=88)  # 12 are left
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    start = threading.Barrier(BUYERS)
+    outcomes: list[Any] = []
+    lock = threading.Lock()
+
+    def buyer() -> None:
+        start.wait()
+        try:
+            result: Any = _buy(sessions, settings.master_key, sale.event_id, general)
+        except SoldOut as refused:
+            result = refused
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=buyer) for _ in range(BUYERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    bought = [o for o in outcomes if isinstance(o, int)]
+    refused = [o for o in outcomes if isinstance(o, SoldOut)]
+    assert (len(bought), len(refused)) == (12, BUYERS - 12), outcomes
+    assert {r.status_code for r in refused} == {409}
+    assert all("sold out" in r.detail for r in refused)
+    with sessions() as session:
+        live = session.scalar(
+            select(func.count()).select_from(Ticket).where(Ticket.type_id == general)
+        )
+        counters = session.execute(
+            select(TicketType.sold, TicketType.held).where(TicketType.id == general)
+        ).one()
+    assert live == 100
+    assert tuple(counters) == (100, 0)
+    assert shop.available(sale.event_id) == {general: 0}
+
+
+def test_a_type_sells_while_another_type_of_the_same_event_is_locked(
+    shop: Shop, settings: CloudSettings, engine: Engine
+) -> None:
+    sale = shop.sale(general={"capacity": 10}, vip={"capacity": 10})
+    general, vip = sale.types["general"], sale.types["vip"]
+    sessions = sessionmaker(engine, expire_on_commit=False)
+
+    with sessions() as blocker:
+        # A VIP buyer's hold in flight: VIP's stock row is locked until it commits.
+        assert hold_seats(blocker, vip, 1)
+
+        with sessions() as other:
+            other.execute(text("SET lock_timeout = '5s'"))
+            _, token = create_hold(
+                other,
+                event_id=sale.event_id,
+                lines=[HoldLine(general, 2)],
+                email="ada@example.org",
+                name="Ada",
+                hold_seconds=600,
+                now=now_s(),
+            )
+            order, _ = checkout(other, settings.master_key, token, LocalProvider(), now_s())
+            assert order.status == "paid"
+
+        # The lock is real: another VIP buyer waits for it (and gives up here).
+        with sessions() as waiting:
+            waiting.execute(text("SET lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                create_hold(
+                    waiting,
+                    event_id=sale.event_id,
+                    lines=[HoldLine(vip, 1)],
+                    email="bob@example.org",
+                    name="Bob",
+                    hold_seconds=600,
+                    now=now_s(),
+                )
+        blocker.rollback()
+
+    assert shop.available(sale.event_id) == {general: 8, vip: 10}
