@@ -132,3 +132,7 @@ def client(settings: CloudSettings) -> Iterator[TestClient[Any]]:
 @pytest.fixture
 def api(client: TestClient[Any]) -> Api:
     return Api(client)
+
+
+# Redis for the rate-limit and cache tests: skipped loudly without it, failing under CI=true.
+from tests.cloud.redis_support import redis_client, redis_prefix, redis_url  # noqa: E402, F401

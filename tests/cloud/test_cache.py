@@ -4,7 +4,6 @@ invalidated by event, and harmless when Redis goes away."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,33 +24,7 @@ from cloud.cache import (
 )
 from cloud.redis_client import connect as connect_redis
 from cloud.settings import CloudSettings
-from tests.cloud.redis_support import RedisRelay, private_prefix, redis_url_or_skip
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def redis_url() -> str:
-    return redis_url_or_skip()
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    with private_prefix(redis_url) as prefix:
-        yield prefix
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> Iterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    client.close()
+from tests.cloud.redis_support import Clock, RedisRelay
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

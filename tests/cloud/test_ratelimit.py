@@ -32,37 +32,8 @@ from cloud.ratelimit import (
 )
 from cloud.redis_client import connect as connect_redis
 from cloud.settings import CloudSettings
-from tests.cloud.redis_support import RedisRelay, private_prefix, redis_url_or_skip
+from tests.cloud.redis_support import Clock, RedisRelay
 from tests.support import ServerThread
-
-
-class Clock:
-    """Time that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def redis_url() -> str:
-    return redis_url_or_skip()
-
-
-@pytest.fixture
-def redis_prefix(redis_url: str) -> Iterator[str]:
-    with private_prefix(redis_url) as prefix:
-        yield prefix
-
-
-@pytest.fixture
-def redis_client(redis_url: str) -> Iterator[Redis]:
-    client = Redis.from_url(redis_url)
-    yield client
-    client.close()
-
 
 THREE_PER_30S = {"try": Rule(3, 30, "Too many tries")}
 RULES = {**THREE_PER_30S, "burst": Rule(50, 3600, "Too many")}
