@@ -387,6 +387,13 @@ def run_demo(
             out(f"Wrote {tokens} tokens to {data / 'tokens.txt'}, QR codes to {data / 'tickets'}")
         if seed_only:
             return 0
+        # Background jobs: conflicts across venues, expired holds, and email (written as .eml
+        # files into the cloud's data folder, as no SMTP server is set).
+        _start(
+            _bilten("cloud", "worker", "--data", str(data / "cloud")),
+            processes,
+            data / "logs" / "worker.log",
+        )
 
         venue_data = data / "venue"
         subprocess.run(
@@ -488,5 +495,6 @@ def _print_banner(out: Callable[[str], None], cloud: str, venue: str, data: Path
     out("  Attendee search  by name or email (horvat) or order number (BLT-100001)")
     out(f"  Door rehearsal   {data / 'rehearsal'} (what the scanner window is reading)")
     out(f"  Server logs      {data / 'logs'}")
+    out(f"  Outgoing email   {data / 'cloud' / 'mail'} (the worker writes each message there)")
     out(f"  Public keys      {data / 'keys.json'}  (bilten ticket verify --keys ...)")
     out("")

@@ -82,6 +82,7 @@ def test_demo_without_a_display_keeps_the_servers_running_until_interrupted(tmp_
         assert "manager password: demo-manager-pass" in output
         login = httpx.get(f"http://127.0.0.1:{venue_port}/dashboard/login", timeout=5)
         assert login.status_code == 200
+        assert "Outgoing email" in output  # the cloud worker runs beside the servers
 
         # The venue server pulls every ticket from the cloud in the background.
         deadline = time.monotonic() + 60
