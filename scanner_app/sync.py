@@ -316,6 +316,10 @@ class SyncService:
                 return
 
     def _pull_manifest(self, client: VenueClient, progress: Progress | None, tally: _Tally) -> None:
+        # A first load defers the attendee-search index to its end (one rebuild is far
+        # cheaper than indexing a million tickets row by row); the list stays incomplete
+        # until the last page, so whether this is a first load is known before the loop.
+        first_load = self._store.last_synced() is None
         while True:
             cursor = self._store.cursor(MANIFEST_CURSOR)
             page = client.manifest(cursor, self._page_limit)
@@ -324,9 +328,6 @@ class SyncService:
                     VerifyKey.from_entry(entry)
                 except ValueError as exc:
                     raise ProtocolError(f"manifest key {entry.key_id} is unusable: {exc}") from exc
-            # A first load defers the attendee-search index to its end (one rebuild is far
-            # cheaper than indexing a million tickets row by row).
-            first_load = self._store.last_synced() is None
             self._store.apply_manifest_page(page, index_search=not first_load)
             tally.tickets += len(page.tickets)
             if progress is not None:

@@ -26,8 +26,8 @@ def _changed(session: Session, statement: Update) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-def hold_seats(session: Session, type_id: int, count: int) -> bool:
-    """Reserve ``count`` seats for a hold; False when fewer are left."""
+def _take_seats(session: Session, type_id: int, count: int, column: str) -> bool:
+    """Add ``count`` to ``column`` (held or sold) only while capacity allows it."""
     return _changed(
         session,
         update(TicketType)
@@ -35,8 +35,13 @@ def hold_seats(session: Session, type_id: int, count: int) -> bool:
             TicketType.id == type_id,
             TicketType.sold + TicketType.held + count <= TicketType.capacity,
         )
-        .values(held=TicketType.held + count),
+        .values({column: getattr(TicketType, column) + count}),
     )
+
+
+def hold_seats(session: Session, type_id: int, count: int) -> bool:
+    """Reserve ``count`` seats for a hold; False when fewer are left."""
+    return _take_seats(session, type_id, count, "held")
 
 
 def release_seats(session: Session, type_id: int, count: int) -> None:
@@ -59,15 +64,7 @@ def sell_held_seats(session: Session, type_id: int, count: int) -> None:
 
 def sell_seats(session: Session, type_id: int, count: int) -> bool:
     """Sell ``count`` seats without a hold (complimentary tickets); False when too few."""
-    return _changed(
-        session,
-        update(TicketType)
-        .where(
-            TicketType.id == type_id,
-            TicketType.sold + TicketType.held + count <= TicketType.capacity,
-        )
-        .values(sold=TicketType.sold + count),
-    )
+    return _take_seats(session, type_id, count, "sold")
 
 
 def return_seats(session: Session, type_id: int, count: int) -> None:
