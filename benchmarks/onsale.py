@@ -137,7 +137,8 @@ async def onsale(url: str, buyers: int, capacity: int) -> tuple[Results, float, 
     async with httpx.AsyncClient(base_url=url, timeout=120) as org:
         email = f"org-{secrets.token_hex(4)}@example.org"
         r = await org.post(
-            "/api/v1/auth/signup", json={"email": email, "password": "correct horse", "name": "O"}
+            "/api/v1/auth/signup",
+            json={"email": email, "password": "correct horse", "name": "O", "organisation": "O"},
         )
         org.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
         venue = (await org.post("/api/v1/venues", json={"name": "Arena"})).json()
@@ -150,6 +151,7 @@ async def onsale(url: str, buyers: int, capacity: int) -> tuple[Results, float, 
                     "venue_id": venue["venue_id"],
                     "starts_at": (now + timedelta(days=30)).isoformat(),
                     "ends_at": (now + timedelta(days=30, hours=4)).isoformat(),
+                    "published": True,
                 },
             )
         ).json()

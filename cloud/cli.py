@@ -85,6 +85,49 @@ def _outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_password(prompt: str) -> str:
+    """From a terminal: asked twice, not echoed. Otherwise the first line of stdin, so scripts
+    can pipe it in without it showing up in the process list."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Repeat it: ") != first:
+        raise SystemExit("bilten cloud admin: the passwords differ")
+    return first
+
+
+def _admin_create(args: argparse.Namespace) -> int:
+    from cloud.clock import now_s
+    from cloud.db import make_engine, make_session_factory
+    from cloud.errors import CloudError
+    from cloud.migrate import prepare
+    from cloud.users.admins import make_admin
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        prepare(engine, embedded=settings.is_embedded_database)
+        with make_session_factory(engine)() as session:
+            try:
+                user, created = make_admin(
+                    session,
+                    args.email,
+                    name=args.name,
+                    password=lambda: _read_password(f"Password for {args.email}: "),
+                    now=now_s(),
+                )
+            except CloudError as exc:
+                print(f"bilten cloud admin: {exc.detail}", file=sys.stderr)
+                return 1
+    finally:
+        engine.dispose()
+    what = "created platform admin" if created else "made platform admin"
+    print(f"bilten cloud: {what} {user.email} (user {user.id})", file=sys.stderr)
+    return 0
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cloud = sub.add_parser("cloud", help="run the cloud API, apply migrations, run background jobs")
     commands = cloud.add_subparsers(dest="cloud_command", required=True, metavar="COMMAND")
@@ -113,3 +156,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--dead", action="store_true", help="list emails given up on, with the last error"
     )
     outbox.set_defaults(handler=_outbox)
+
+    admin = commands.add_parser("admin", help="manage platform admins")
+    admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")
+    create = admin_commands.add_parser(
+        "create",
+        help="make an account a platform admin, creating it when new "
+        "(the password is read from stdin, or asked for on a terminal)",
+    )
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", default="Admin", help="the name of a new account")
+    create.add_argument("--data", help=data_help)
+    create.set_defaults(handler=_admin_create)

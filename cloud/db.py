@@ -61,7 +61,9 @@ def load_models() -> None:
     import cloud.events.models
     import cloud.notifications.models
     import cloud.orders.models
+    import cloud.orgs.models
     import cloud.scans.models
     import cloud.tickets.models
     import cloud.users.models
-    import cloud.venues.models  # noqa: F401
+    import cloud.venues.models
+    import cloud.vouchers.models  # noqa: F401

@@ -121,6 +121,9 @@ DEFAULT_RULES: Mapping[str, Rule] = {
     "login.ip": Rule(30, 60, "Too many login attempts from your network"),
     "login.account": Rule(10, 300, "Too many login attempts for this account"),
     "signup.ip": Rule(10, 3600, "Too many new accounts from your network"),
+    # Each reset request sends an email: a few per account keep a mailbox from being flooded.
+    "password_reset.ip": Rule(20, 3600, "Too many password reset requests from your network"),
+    "password_reset.account": Rule(3, 3600, "Too many password reset emails for this account"),
     "checkout.ip": Rule(60, 60, "Too many checkouts from your network"),
     "checkout.account": Rule(20, 60, "Too many checkouts for this email address"),
 }

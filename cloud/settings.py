@@ -38,14 +38,31 @@ class CloudSettings:
     master_key: bytes = field(repr=False)
     jwt_secret: str = field(repr=False)
     data_dir: Path
-    access_token_ttl_s: int = 12 * 3600
+    # API credentials: a short-lived JWT access token and a rotating refresh token.
+    access_token_ttl_s: int = 15 * 60
+    refresh_token_ttl_s: int = 30 * 86_400
+    # The web pages' cookie session; Secure cookies unless explicitly turned off for plain
+    # http on a LAN address (browsers treat localhost as secure anyway).
+    session_ttl_s: int = 14 * 86_400
+    cookie_secure: bool = True
+    # Where buyers and organizers reach the cloud, for links in emails (verify, reset, order).
+    public_url: str = "http://127.0.0.1:8000"
     manifest_page_default: int = 500
     manifest_page_max: int = 1000
     worker_interval_s: float = 10.0
     # How long a buyer's hold keeps its seats before they return to stock.
     hold_seconds: int = 600
-    # Who takes the money: "local" (the embedded demo's, paid at once) until Stripe is set up.
+    # Who takes the money: "local" (the embedded demo's, paid at once) or "stripe".
     payment_provider: str = "local"
+    # Stripe (payment_provider "stripe"): secret and publishable keys, the webhook signing
+    # secret, and optionally another API base and Stripe.js address (a local test server).
+    stripe_secret_key: str | None = field(default=None, repr=False)
+    stripe_publishable_key: str | None = None
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
+    stripe_api_base: str | None = None
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    # How long an unpaid order keeps its seats before it is cancelled and they go back on sale.
+    pending_order_seconds: int = 30 * 60
     # Outgoing email: an SMTP server (BILTEN_SMTP_URL), or None to write each message as an
     # .eml file into <data_dir>/mail, the embedded default. From: BILTEN_MAIL_FROM.
     smtp: SmtpSettings | None = None
@@ -67,6 +84,7 @@ class CloudSettings:
         if not 1 <= self.hold_seconds <= 86_400:
             raise ConfigurationError("the hold time must be between 1 second and 1 day")
         _check_networks(self.trusted_proxies)
+        _check_payments(self)
 
     @property
     def is_embedded_database(self) -> bool:
@@ -114,7 +132,38 @@ class CloudSettings:
                 for part in env.get("BILTEN_TRUSTED_PROXIES", "").split(",")
                 if part.strip()
             ),
+            # A secret key alone switches payments to Stripe, unless BILTEN_PAYMENT_PROVIDER
+            # says otherwise.
+            payment_provider=(
+                env.get("BILTEN_PAYMENT_PROVIDER")
+                or ("stripe" if env.get("BILTEN_STRIPE_SECRET_KEY") else "local")
+            )
+            .strip()
+            .lower(),
+            stripe_secret_key=env.get("BILTEN_STRIPE_SECRET_KEY") or None,
+            stripe_publishable_key=env.get("BILTEN_STRIPE_PUBLISHABLE_KEY") or None,
+            stripe_webhook_secret=env.get("BILTEN_STRIPE_WEBHOOK_SECRET") or None,
+            stripe_api_base=env.get("BILTEN_STRIPE_API_BASE") or None,
+            stripe_js_url=env.get("BILTEN_STRIPE_JS_URL") or "https://js.stripe.com/v3/",
         )
+
+
+def _check_payments(settings: CloudSettings) -> None:
+    if settings.payment_provider not in {"local", "stripe"}:
+        raise ConfigurationError(
+            f"BILTEN_PAYMENT_PROVIDER: unknown payment provider {settings.payment_provider!r}; "
+            "use local or stripe"
+        )
+    if settings.payment_provider == "stripe":
+        if not settings.stripe_secret_key:
+            raise ConfigurationError("Stripe payments need BILTEN_STRIPE_SECRET_KEY (sk_...)")
+        if not settings.stripe_webhook_secret:
+            raise ConfigurationError(
+                "Stripe payments need BILTEN_STRIPE_WEBHOOK_SECRET (whsec_...), the signing "
+                "secret of the webhook endpoint /api/v1/payments/stripe/webhook"
+            )
+    if not 60 <= settings.pending_order_seconds <= 7 * 86_400:
+        raise ConfigurationError("the unpaid-order time must be between 1 minute and 7 days")
 
 
 def _check_networks(cidrs: tuple[str, ...]) -> None:

@@ -68,6 +68,7 @@ class Organizer:
                 "email": f"org-{secrets.token_hex(4)}@example.org",
                 "password": "correct horse",
                 "name": "Org",
+                "organisation": "Org",
             },
         )
         assert answer.status_code == 201, answer.text
@@ -93,6 +94,7 @@ class Organizer:
                 "venue_id": venue["venue_id"],
                 "starts_at": (now + timedelta(hours=1)).isoformat(),
                 "ends_at": (now + timedelta(hours=4)).isoformat(),
+                "published": True,
             },
         )
         kind = self._created(

@@ -1,12 +1,48 @@
 from __future__ import annotations
 
-from litestar import Controller, post
+from litestar import Controller, get, post
 from litestar.params import JSONBody
+from sqlalchemy.orm import Session
 
-from cloud.deps import ClientIp, Db, Limiter, Settings
-from cloud.users import service
-from cloud.users.schemas import LoginIn, LoginOut, SignupIn, SignupOut
-from cloud.users.security import issue_access_token
+from cloud.clock import now_s
+from cloud.deps import USER_DEPENDENCIES, ClientIp, CurrentUser, Db, Limiter, Settings
+from cloud.orgs.service import organisations_of
+from cloud.users import service, tokens
+from cloud.users.models import User
+from cloud.users.schemas import (
+    LoginIn,
+    MembershipOut,
+    MeOut,
+    RefreshIn,
+    ResetConfirmIn,
+    ResetRequestIn,
+    SignupIn,
+    TokenIn,
+    TokensOut,
+)
+
+
+def _out(pair: tokens.TokenPair) -> TokensOut:
+    return TokensOut(
+        user_id=pair.user_id,
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token,
+        expires_in=pair.expires_in,
+    )
+
+
+def me_out(db: Session, user: User) -> MeOut:
+    return MeOut(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        email_verified=user.email_verified_at is not None,
+        is_admin=user.is_admin,
+        organisations=[
+            MembershipOut(org_id=org.id, name=org.name, role=role)
+            for org, role in organisations_of(db, user.id)
+        ],
+    )
 
 
 class AuthController(Controller):
@@ -21,11 +57,20 @@ class AuthController(Controller):
         settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
-    ) -> SignupOut:
+    ) -> TokensOut:
+        """A buyer account, or with ``organisation`` an organizer account owning it."""
         rate_limiter.enforce("signup.ip", client_ip)
-        user = service.sign_up(db, data.email, data.password, data.name)
-        token = issue_access_token(user.id, settings.jwt_secret, settings.access_token_ttl_s)
-        return SignupOut(user_id=user.id, access_token=token)
+        now = now_s()
+        user = service.sign_up(
+            db,
+            data.email,
+            data.password,
+            data.name,
+            organisation=data.organisation,
+            public_url=settings.public_url,
+            now=now,
+        )
+        return _out(tokens.start(db, user.id, settings, now))
 
     @post("/login", status_code=200, sync_to_thread=True)
     def login(
@@ -35,11 +80,47 @@ class AuthController(Controller):
         settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
-    ) -> LoginOut:
+    ) -> TokensOut:
         # Every attempt counts, not only failed ones: counting after the password check would
         # let a burst of parallel guesses all pass before the first failure is recorded.
         rate_limiter.enforce("login.ip", client_ip)
         rate_limiter.enforce("login.account", data.email)
         user = service.authenticate(db, data.email, data.password)
-        token = issue_access_token(user.id, settings.jwt_secret, settings.access_token_ttl_s)
-        return LoginOut(access_token=token)
+        return _out(tokens.start(db, user.id, settings, now_s()))
+
+    @post("/refresh", status_code=200, sync_to_thread=True)
+    def refresh(self, data: JSONBody[RefreshIn], db: Db, settings: Settings) -> TokensOut:
+        """Spend the refresh token for a new pair. A token used twice revokes its family."""
+        return _out(tokens.rotate(db, data.refresh_token, settings, now_s()))
+
+    @post("/logout", status_code=204, sync_to_thread=True)
+    def logout(self, data: JSONBody[RefreshIn], db: Db) -> None:
+        """The refresh token and every token rotated from it stop working."""
+        tokens.revoke_family_of(db, data.refresh_token, now_s())
+
+    @post("/verify", status_code=200, sync_to_thread=True)
+    def verify(self, data: JSONBody[TokenIn], db: Db) -> MeOut:
+        """Confirm the email address with the token from the verification link."""
+        return me_out(db, service.verify_email(db, data.token, now_s()))
+
+    @post("/password-reset", status_code=202, sync_to_thread=True)
+    def password_reset(
+        self,
+        data: JSONBody[ResetRequestIn],
+        db: Db,
+        settings: Settings,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+    ) -> None:
+        """Email a reset link; the same answer whether or not the account exists."""
+        rate_limiter.enforce("password_reset.ip", client_ip)
+        rate_limiter.enforce("password_reset.account", service.normal_email(data.email))
+        service.request_password_reset(db, data.email, settings.public_url, now_s())
+
+    @post("/password-reset/confirm", status_code=204, sync_to_thread=True)
+    def password_reset_confirm(self, data: JSONBody[ResetConfirmIn], db: Db) -> None:
+        service.reset_password(db, data.token, data.password, now_s())
+
+    @get("/me", sync_to_thread=True, dependencies=USER_DEPENDENCIES)
+    def me(self, db: Db, api_user: CurrentUser) -> MeOut:
+        return me_out(db, api_user)

@@ -10,7 +10,7 @@ class Venue(Base):
     __tablename__ = "venues"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     # SHA-256 of the API key: the key has 256 random bits, so a slow hash buys nothing.
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)

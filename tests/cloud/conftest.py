@@ -64,7 +64,8 @@ class Api:
     def signup(self, email: str | None = None, password: str = "correct horse") -> Organizer:
         email = email or f"org-{secrets.token_hex(4)}@example.org"
         r = self.client.post(
-            "/api/v1/auth/signup", json={"email": email, "password": password, "name": "Org"}
+            "/api/v1/auth/signup",
+            json={"email": email, "password": password, "name": "Org", "organisation": "Org"},
         )
         assert r.status_code == 201, r.text
         body = r.json()
@@ -84,6 +85,7 @@ class Api:
                 "venue_id": venue_id,
                 "starts_at": "2030-06-01T19:00:00Z",
                 "ends_at": "2030-06-01T23:00:00+00:00",
+                "published": True,
             },
             headers=org.headers,
         )
@@ -136,3 +138,6 @@ def api(client: TestClient[Any]) -> Api:
 
 # Redis for the rate-limit and cache tests: skipped loudly without it, failing under CI=true.
 from tests.cloud.redis_support import redis_client, redis_prefix, redis_url  # noqa: E402, F401
+
+# localstripe for the payment tests: skipped loudly without it, failing under CI=true.
+from tests.cloud.stripe_support import localstripe, stripe_shop  # noqa: E402, F401

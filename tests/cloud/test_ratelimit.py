@@ -192,11 +192,14 @@ def test_too_many_logins_for_one_account_get_429_with_retry_after(
 
     assert first == [200, 200]
     assert refused.status_code == 429
-    assert refused.headers["Retry-After"] == "30"
+    # Two a minute: the next attempt is allowed 30 s after the first one, a little less by the
+    # time the password checks of the first two are done.
+    wait = int(refused.headers["Retry-After"])
+    assert 25 <= wait <= 30
     assert refused.json()["detail"] == (
-        "Too many login attempts for this account. Please wait 30 seconds and try again."
+        f"Too many login attempts for this account. Please wait {wait} seconds and try again."
     )
-    assert refused.json()["retry_after_s"] == 30
+    assert refused.json()["retry_after_s"] == wait
     assert "access_token" not in refused.json()
     assert other_account.status_code == 401  # its own budget: refused only for the password
 
@@ -211,7 +214,7 @@ def test_too_many_signups_from_one_address_get_429(sqlite_settings: CloudSetting
 
     assert statuses == [201, 201, 429]
     assert refused.status_code == 429
-    assert int(refused.headers["Retry-After"]) == 1800
+    assert 1790 <= int(refused.headers["Retry-After"]) <= 1800
     assert refused.json()["detail"].startswith("Too many new accounts.")
 
 

@@ -1,0 +1,1 @@
+"""The platform admins' API: every account and organisation, and suspending them."""

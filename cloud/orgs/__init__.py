@@ -1,0 +1,1 @@
+"""Organisations: the owners of venues and events, and the people who work in them."""

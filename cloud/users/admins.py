@@ -1,0 +1,44 @@
+"""Platform admins are made from the command line, never through the API: whoever runs
+``bilten cloud admin create`` already controls the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cloud.errors import InvalidInput
+from cloud.users.models import User
+from cloud.users.security import hash_password
+from cloud.users.service import normal_email
+
+
+def make_admin(
+    session: Session, email: str, *, name: str, password: Callable[[], str], now: int
+) -> tuple[User, bool]:
+    """Promote the account with ``email``, or create it (asking ``password()`` only then).
+    Returns the user and whether it was created."""
+    address = normal_email(email)
+    local, at, domain = address.rpartition("@")
+    if not (at and local and "." in domain) or any(c.isspace() for c in address):
+        raise InvalidInput(f"{email!r} is not an email address")
+    user = session.scalar(select(User).where(User.email == address))
+    created = user is None
+    if user is None:
+        secret = password()
+        if not 8 <= len(secret) <= 200:
+            raise InvalidInput("a password has 8 to 200 characters")
+        user = User(
+            email=address,
+            name=name.strip() or "Admin",
+            password_hash=hash_password(secret),
+            created_at=now,
+            # The operator typed the address in on the server; no link needs to prove it.
+            email_verified_at=now,
+        )
+        session.add(user)
+    user.is_admin = True
+    user.suspended_at = None
+    session.commit()
+    return user, created
