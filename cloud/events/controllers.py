@@ -1,34 +1,45 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, get, patch, post, put
+from litestar.params import FromPath, JSONBody, QueryParameter, RawBody
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
 from cloud.deps import Db, OrganizerId, Settings
 from cloud.errors import NotFound
-from cloud.events import service
+from cloud.events import catalog, service
 from cloud.events.models import Event, TicketType
 from cloud.events.schemas import (
+    EventCardOut,
     EventIn,
     EventOut,
+    EventUpdate,
     OnSaleType,
     Storefront,
     TicketTypeIn,
     TicketTypeOut,
     TicketTypeUpdate,
 )
-from cloud.events.signing import public_entries
+from cloud.events.signing import current_key, public_entries
 from cloud.events.stock import available, live_held, stale_holds
+from cloud.media.images import MAX_UPLOAD_BYTES
+from cloud.media.store import MediaStore, media_store
+from cloud.settings import CloudSettings
 from cloud.timestamps import to_datetime
 from shared.messages import KeyFile
 
+MAX_LISTING_PAGE = 100
 
-def _out(event: Event, key_id: int) -> EventOut:
+
+def _url(store: MediaStore, name: str | None) -> str | None:
+    return None if name is None else store.url(name)
+
+
+def _out(db: Session, event: Event, key_id: int, store: MediaStore) -> EventOut:
     return EventOut(
         event_id=event.id,
         name=event.name,
@@ -36,7 +47,16 @@ def _out(event: Event, key_id: int) -> EventOut:
         starts_at=to_datetime(event.starts_at),
         ends_at=to_datetime(event.ends_at),
         key_id=key_id,
+        description=event.description,
+        venue_name=service.venue_name(db, event.venue_id),
+        published_at=_moment(event.published_at),
+        image_url=_url(store, event.image),
+        thumbnail_url=_url(store, event.image_thumbnail),
     )
+
+
+def _event_out(db: Session, event: Event, settings: CloudSettings) -> EventOut:
+    return _out(db, event, current_key(db, event.id).id, media_store(settings.data_dir))
 
 
 def _moment(seconds: int | None) -> datetime | None:
@@ -90,12 +110,69 @@ class EventController(Controller):
             venue_id=data.venue_id,
             starts_at=data.starts_at,
             ends_at=data.ends_at,
+            description=data.description,
+            published=data.published,
         )
-        return _out(event, key.id)
+        return _out(db, event, key.id, media_store(settings.data_dir))
 
     @get("/", sync_to_thread=True)
-    def index(self, db: Db, organizer_id: OrganizerId) -> list[EventOut]:
-        return [_out(event, key_id) for event, key_id in service.list_events(db, organizer_id)]
+    def index(self, db: Db, organizer_id: OrganizerId, settings: Settings) -> list[EventOut]:
+        store = media_store(settings.data_dir)
+        return [
+            _out(db, event, key_id, store)
+            for event, key_id in service.list_events(db, organizer_id)
+        ]
+
+    @get("/{event_id:int}", sync_to_thread=True)
+    def read(
+        self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId, settings: Settings
+    ) -> EventOut:
+        return _event_out(db, service.own_event(db, organizer_id, event_id), settings)
+
+    @patch("/{event_id:int}", sync_to_thread=True)
+    def update(
+        self,
+        event_id: FromPath[int],
+        data: JSONBody[EventUpdate],
+        db: Db,
+        organizer_id: OrganizerId,
+        settings: Settings,
+    ) -> EventOut:
+        changes = {
+            name: value
+            for name in data.__struct_fields__
+            if (value := getattr(data, name)) is not msgspec.UNSET
+        }
+        event = service.update_event(db, organizer_id, event_id, changes)
+        return _event_out(db, event, settings)
+
+    @post("/{event_id:int}/publish", status_code=200, sync_to_thread=True)
+    def publish(
+        self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId, settings: Settings
+    ) -> EventOut:
+        event = service.publish_event(db, organizer_id, event_id, now_s())
+        return _event_out(db, event, settings)
+
+    @post("/{event_id:int}/unpublish", status_code=200, sync_to_thread=True)
+    def unpublish(
+        self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId, settings: Settings
+    ) -> EventOut:
+        event = service.unpublish_event(db, organizer_id, event_id)
+        return _event_out(db, event, settings)
+
+    # The limit is enforced while the body streams in (413), before anything is decoded.
+    @put("/{event_id:int}/image", request_max_body_size=MAX_UPLOAD_BYTES, sync_to_thread=True)
+    def image(
+        self,
+        event_id: FromPath[int],
+        body: RawBody,
+        db: Db,
+        organizer_id: OrganizerId,
+        settings: Settings,
+    ) -> EventOut:
+        store = media_store(settings.data_dir)
+        event = service.set_event_image(db, organizer_id, event_id, body, store)
+        return _event_out(db, event, settings)
 
     @post("/{event_id:int}/ticket-types", sync_to_thread=True)
     def add_type(
@@ -157,37 +234,71 @@ class StorefrontController(Controller):
     path = "/api/v1/shop/events"
     tags = ["shop"]
 
+    @get("/", sync_to_thread=True)
+    def listing(
+        self,
+        db: Db,
+        settings: Settings,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=MAX_LISTING_PAGE)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
+    ) -> list[EventCardOut]:
+        """Published events that have not ended, soonest first; ``q`` searches names,
+        descriptions and venue names."""
+        store = media_store(settings.data_dir)
+        with db:
+            cards = catalog.published_events(
+                db,
+                query=q,
+                now=now_s(),
+                limit=limit,
+                offset=offset,
+            )
+        return [
+            EventCardOut(
+                event_id=card.event_id,
+                name=card.name,
+                starts_at=card.starts_at,
+                ends_at=card.ends_at,
+                venue_name=card.venue_name,
+                lowest_price=card.lowest_price,
+                currency=card.currency,
+                available=card.available,
+                image_url=_url(store, card.image),
+                thumbnail_url=_url(store, card.thumbnail),
+            )
+            for card in cards
+        ]
+
     @get("/{event_id:int}", sync_to_thread=True)
-    def event(self, event_id: FromPath[int], db: Db) -> Storefront:
+    def event(self, event_id: FromPath[int], db: Db, settings: Settings) -> Storefront:
         # Closed here, in the worker thread, so the connection is back in the pool at once
         # (see cloud.orders.controllers.ShopController).
         with db:
-            return self._storefront(db, event_id)
-
-    @staticmethod
-    def _storefront(db: Session, event_id: int) -> Storefront:
-        event = db.get(Event, event_id)
-        if event is None:
+            page = catalog.event_page(db, event_id, now_s())
+        if page is None:
+            # Drafts are as invisible as events that do not exist.
             raise NotFound(f"event {event_id} not found")
-        now = now_s()
-        stale = stale_holds(db, event_id, now)
         return Storefront(
-            event_id=event.id,
-            name=event.name,
-            starts_at=to_datetime(event.starts_at),
-            ends_at=to_datetime(event.ends_at),
+            event_id=page.event_id,
+            name=page.name,
+            starts_at=page.starts_at,
+            ends_at=page.ends_at,
+            description=page.description,
+            venue_name=page.venue_name,
+            image_url=_url(media_store(settings.data_dir), page.image),
             ticket_types=[
                 OnSaleType(
-                    type_id=row.id,
-                    name=row.name,
-                    price=row.price,
-                    currency=row.currency,
-                    per_order_limit=row.per_order_limit,
-                    sale_starts_at=_moment(row.sale_starts_at),
-                    sale_ends_at=_moment(row.sale_ends_at),
-                    on_sale=service.on_sale(row, now),
-                    available=available(row, stale),
+                    type_id=kind.type_id,
+                    name=kind.name,
+                    price=kind.price,
+                    currency=kind.currency,
+                    per_order_limit=kind.per_order_limit,
+                    sale_starts_at=kind.sale_starts_at,
+                    sale_ends_at=kind.sale_ends_at,
+                    on_sale=kind.on_sale,
+                    available=kind.available,
                 )
-                for row in service.ticket_types(db, event_id)
+                for kind in page.ticket_types
             ],
         )

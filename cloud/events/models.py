@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db import Base
@@ -8,9 +8,11 @@ from cloud.db import Base
 
 class Event(Base):
     __tablename__ = "events"
+    # The storefront lists published events that have not ended, soonest first.
+    __table_args__ = (Index("ix_events_starts_at", "starts_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organizer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organizer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[int] = mapped_column(BigInteger)
@@ -19,6 +21,13 @@ class Event(Base):
     # number, so within an event change numbers are handed out in commit order.
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    # What buyers read on the event's page: plain text, never markup.
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The stored media names (cloud.media) of the event's picture and its thumbnail, or None.
+    image: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    image_thumbnail: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # When buyers could first see and buy it; NULL while it is a draft.
+    published_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class TicketType(Base):

@@ -17,11 +17,30 @@ EntryLimit = Annotated[
 ]
 
 
+MAX_DESCRIPTION = 5000
+Description = Annotated[
+    str,
+    msgspec.Meta(max_length=MAX_DESCRIPTION, description="plain text; line breaks are kept"),
+]
+
+
 class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
     venue_id: int
     starts_at: datetime
     ends_at: datetime
+    description: Description = ""
+    # Drafts are invisible to buyers and cannot be sold; true publishes it at once.
+    published: bool = False
+
+
+class EventUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields given change."""
+
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    starts_at: datetime | msgspec.UnsetType = msgspec.UNSET
+    ends_at: datetime | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
 
 
 class EventOut(msgspec.Struct):
@@ -31,6 +50,12 @@ class EventOut(msgspec.Struct):
     starts_at: datetime
     ends_at: datetime
     key_id: int
+    description: str = ""
+    venue_name: str = ""
+    # None while it is a draft.
+    published_at: datetime | None = None
+    image_url: str | None = None
+    thumbnail_url: str | None = None
 
 
 MAX_CAPACITY = 10_000_000
@@ -118,3 +143,23 @@ class Storefront(msgspec.Struct):
     starts_at: datetime
     ends_at: datetime
     ticket_types: list[OnSaleType]
+    description: str = ""
+    venue_name: str = ""
+    image_url: str | None = None
+
+
+class EventCardOut(msgspec.Struct):
+    """A published event in the public listing."""
+
+    event_id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_name: str
+    # The cheapest ticket and its currency; None when nothing is priced yet.
+    lowest_price: int | None
+    currency: str | None
+    # Whether any ticket type still has seats and has not ended its sale.
+    available: bool
+    image_url: str | None
+    thumbnail_url: str | None

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 from cloud.clock import now_s
 from cloud.errors import CloudError, Conflict, InvalidInput, NotFound
 from cloud.events.models import Event, SigningKey, TicketType
-from cloud.events.schemas import MAX_ENTRIES_LIMIT
+from cloud.events.schemas import MAX_DESCRIPTION, MAX_ENTRIES_LIMIT
 from cloud.events.signing import create_signing_key, current_key
 from cloud.events.stock import set_capacity
+from cloud.media.images import prepare_image
+from cloud.media.store import MediaStore
 from cloud.timestamps import to_unix
+from cloud.venues.models import Venue
 from cloud.venues.service import own_venue
 
 _U32_MAX = 2**32 - 1
@@ -29,19 +32,26 @@ def create_event(
     venue_id: int,
     starts_at: datetime,
     ends_at: datetime,
+    description: str = "",
+    published: bool = False,
 ) -> tuple[Event, SigningKey]:
+    """A new event, a draft unless ``published``: drafts can be set up, issued and synced to
+    venues, but buyers neither see nor buy them."""
     own_venue(session, organizer_id, venue_id)
-    start, end = to_unix(starts_at), to_unix(ends_at)
-    if not 0 <= start < end <= _U32_MAX:
-        raise InvalidInput("starts_at must be before ends_at, both between 1970 and 2106")
+    start, end = _check_dates(to_unix(starts_at), to_unix(ends_at))
+    now = now_s()
     event = Event(
         organizer_id=organizer_id,
         venue_id=venue_id,
-        name=name.strip(),
+        name=_check_event_name(name),
         starts_at=start,
         ends_at=end,
         last_seq=0,
-        created_at=now_s(),
+        created_at=now,
+        description=check_description(description),
+        image=None,
+        image_thumbnail=None,
+        published_at=now if published else None,
     )
     session.add(event)
     session.flush()
@@ -50,6 +60,86 @@ def create_event(
     key = create_signing_key(session, event.id, master_key)
     session.commit()
     return event, key
+
+
+def _check_dates(start: int, end: int) -> tuple[int, int]:
+    if not 0 <= start < end <= _U32_MAX:
+        raise InvalidInput("starts_at must be before ends_at, both between 1970 and 2106")
+    return start, end
+
+
+def _check_event_name(name: str) -> str:
+    if not name.strip():
+        raise InvalidInput("an event needs a name")
+    return name.strip()
+
+
+def check_description(text: str) -> str:
+    """Plain text as buyers will read it: line breaks kept, other control characters
+    refused (pages escape it; it is never rendered as markup)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise InvalidInput(f"a description may be at most {MAX_DESCRIPTION} characters")
+    if any(not (c.isprintable() or c in "\n\t") for c in text):
+        raise InvalidInput("a description must be plain text without control characters")
+    return text
+
+
+def update_event(
+    session: Session, organizer_id: int, event_id: int, changes: dict[str, Any]
+) -> Event:
+    """Apply ``changes`` (name, starts_at, ends_at as datetimes, description)."""
+    event = own_event(session, organizer_id, event_id)
+    if "name" in changes:
+        event.name = _check_event_name(changes["name"])
+    if "description" in changes:
+        event.description = check_description(changes["description"])
+    if "starts_at" in changes or "ends_at" in changes:
+        start = to_unix(changes["starts_at"]) if "starts_at" in changes else event.starts_at
+        end = to_unix(changes["ends_at"]) if "ends_at" in changes else event.ends_at
+        event.starts_at, event.ends_at = _check_dates(start, end)
+    session.commit()
+    return event
+
+
+def publish_event(session: Session, organizer_id: int, event_id: int, now: int) -> Event:
+    """Buyers see the event and may buy it; publishing twice keeps the first moment."""
+    event = own_event(session, organizer_id, event_id)
+    if event.published_at is None:
+        event.published_at = now
+    session.commit()
+    return event
+
+
+def unpublish_event(session: Session, organizer_id: int, event_id: int) -> Event:
+    """Back to a draft: no new holds. Holds and orders already made are not touched, and
+    tickets sold stay valid at the gates."""
+    event = own_event(session, organizer_id, event_id)
+    event.published_at = None
+    session.commit()
+    return event
+
+
+def set_event_image(
+    session: Session, organizer_id: int, event_id: int, data: bytes, store: MediaStore
+) -> Event:
+    """Check, re-encode and store an uploaded picture, then show it on the event. Earlier
+    pictures stay stored: cached pages may still point at them."""
+    own_event(session, organizer_id, event_id)
+    # Decoding is slow: no transaction stays open meanwhile.
+    session.rollback()
+    renditions = prepare_image(data)
+    image = store.put(renditions.image, renditions.content_type)
+    thumbnail = store.put(renditions.thumbnail, renditions.content_type)
+    event = own_event(session, organizer_id, event_id)
+    event.image, event.image_thumbnail = image, thumbnail
+    session.commit()
+    return event
+
+
+def venue_name(session: Session, venue_id: int) -> str:
+    venue = session.get(Venue, venue_id)
+    return "" if venue is None else venue.name
 
 
 def list_events(session: Session, organizer_id: int) -> list[tuple[Event, int]]:

@@ -1,0 +1,192 @@
+"""What buyers browse: published events that have not ended, and one event's page. Plain
+frozen results for the storefront's pages and its JSON API alike; drafts never appear."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from cloud.events.models import Event, TicketType
+from cloud.events.service import on_sale
+from cloud.events.stock import available
+from cloud.orders.models import Hold, HoldItem, HoldState
+from cloud.timestamps import to_datetime
+from cloud.venues.models import Venue
+
+
+@dataclass(frozen=True, slots=True)
+class EventCard:
+    event_id: int
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_name: str
+    # The cheapest ticket type's price and currency; None while the event has no types.
+    lowest_price: int | None
+    currency: str | None
+    # Whether some type still has seats and has not closed its sale.
+    available: bool
+    # Stored media names (cloud.media), or None.
+    image: str | None
+    thumbnail: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PageTicketType:
+    type_id: int
+    name: str
+    price: int
+    currency: str
+    per_order_limit: int
+    sale_starts_at: datetime | None
+    sale_ends_at: datetime | None
+    # Buyers may hold it now (its sale window is open).
+    on_sale: bool
+    # Seats left, expired holds not counted.
+    available: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    event_id: int
+    name: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    venue_name: str
+    image: str | None
+    thumbnail: str | None
+    ticket_types: tuple[PageTicketType, ...]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def published_events(
+    session: Session, *, query: str | None, now: int, limit: int, offset: int
+) -> list[EventCard]:
+    """Published events not yet ended, soonest first; ``query`` matches (in any case) part of
+    the name, the description or the venue's name."""
+    statement = (
+        select(Event, Venue.name)
+        .join(Venue, Venue.id == Event.venue_id)
+        .where(Event.published_at.is_not(None), Event.ends_at > now)
+        .order_by(Event.starts_at, Event.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    words = (query or "").split()
+    for word in words:
+        # Every word must appear somewhere, as a search box user expects.
+        pattern = f"%{_escape_like(word.lower())}%"
+        statement = statement.where(
+            or_(
+                func.lower(Event.name).like(pattern, escape="\\"),
+                func.lower(Event.description).like(pattern, escape="\\"),
+                func.lower(Venue.name).like(pattern, escape="\\"),
+            )
+        )
+    rows = session.execute(statement).all()
+    types = _types_of(session, [event.id for event, _ in rows])
+    stale = _stale_seats(session, [event.id for event, _ in rows], now)
+    return [_card(event, venue, types.get(event.id, []), stale, now) for event, venue in rows]
+
+
+def _card(
+    event: Event, venue: str, types: Sequence[TicketType], stale: dict[int, int], now: int
+) -> EventCard:
+    cheapest = min(types, key=lambda row: (row.price, row.id), default=None)
+    return EventCard(
+        event_id=event.id,
+        name=event.name,
+        description=event.description,
+        starts_at=to_datetime(event.starts_at),
+        ends_at=to_datetime(event.ends_at),
+        venue_name=venue,
+        lowest_price=None if cheapest is None else cheapest.price,
+        currency=None if cheapest is None else cheapest.currency,
+        available=any(
+            available(row, stale) > 0 and (row.sale_ends_at is None or row.sale_ends_at > now)
+            for row in types
+        ),
+        image=event.image,
+        thumbnail=event.image_thumbnail,
+    )
+
+
+def _types_of(session: Session, event_ids: list[int]) -> dict[int, list[TicketType]]:
+    if not event_ids:
+        return {}
+    rows = session.scalars(
+        select(TicketType).where(TicketType.event_id.in_(event_ids)).order_by(TicketType.id)
+    ).all()
+    out: dict[int, list[TicketType]] = defaultdict(list)
+    for row in rows:
+        out[row.event_id].append(row)
+    return out
+
+
+def _stale_seats(session: Session, event_ids: list[int], now: int) -> dict[int, int]:
+    """Seats per type still counted as held by holds whose time ran out (see
+    cloud.events.stock.stale_holds), for several events in one query."""
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(HoldItem.type_id, func.sum(HoldItem.quantity))
+        .join(Hold, Hold.id == HoldItem.hold_id)
+        .where(
+            Hold.event_id.in_(event_ids),
+            Hold.state == HoldState.ACTIVE,
+            Hold.expires_at <= now,
+        )
+        .group_by(HoldItem.type_id)
+    ).all()
+    return {type_id: int(total) for type_id, total in rows}
+
+
+def event_page(session: Session, event_id: int, now: int) -> EventPage | None:
+    """A published event as buyers see it, ended or not; None for drafts and unknown ids."""
+    row = session.execute(
+        select(Event, Venue.name)
+        .join(Venue, Venue.id == Event.venue_id)
+        .where(Event.id == event_id, Event.published_at.is_not(None))
+    ).first()
+    if row is None:
+        return None
+    event, venue = row
+    stale = _stale_seats(session, [event_id], now)
+    return EventPage(
+        event_id=event.id,
+        name=event.name,
+        description=event.description,
+        starts_at=to_datetime(event.starts_at),
+        ends_at=to_datetime(event.ends_at),
+        venue_name=venue,
+        image=event.image,
+        thumbnail=event.image_thumbnail,
+        ticket_types=tuple(
+            PageTicketType(
+                type_id=kind.id,
+                name=kind.name,
+                price=kind.price,
+                currency=kind.currency,
+                per_order_limit=kind.per_order_limit,
+                sale_starts_at=_moment(kind.sale_starts_at),
+                sale_ends_at=_moment(kind.sale_ends_at),
+                on_sale=on_sale(kind, now),
+                available=available(kind, stale),
+            )
+            for kind in _types_of(session, [event_id]).get(event_id, [])
+        ),
+    )
+
+
+def _moment(seconds: int | None) -> datetime | None:
+    return None if seconds is None else to_datetime(seconds)
