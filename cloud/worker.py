@@ -10,7 +10,8 @@ from types import FrameType
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import prepare
 from cloud.notifications.jobs import email_delivery, email_job
-from cloud.orders.jobs import release_expired_holds
+from cloud.orders.jobs import expire_unpaid_orders, release_expired_holds
+from cloud.orders.payments import provider_lookup
 from cloud.scans.conflicts import detect_conflicts
 from cloud.settings import CloudSettings
 
@@ -35,9 +36,17 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         if released:
             log.info("released %d expired holds back to stock", released)
 
+    providers = provider_lookup(settings)
+
+    def unpaid_job() -> None:
+        expired = expire_unpaid_orders(sessions, providers, settings.pending_order_seconds)
+        if expired:
+            log.info("cancelled %d unpaid orders; their seats are back on sale", expired)
+
     if once:
         conflicts_job()
         holds_job()
+        unpaid_job()
         email_job(delivery)
         engine.dispose()
         return
@@ -55,6 +64,14 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         "interval",
         seconds=settings.worker_interval_s,
         id="release-expired-holds",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        unpaid_job,
+        "interval",
+        seconds=settings.worker_interval_s,
+        id="expire-unpaid-orders",
         max_instances=1,
         coalesce=True,
     )

@@ -10,7 +10,7 @@ from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings
 from cloud.events.models import TicketType
 from cloud.orders import holds, service
 from cloud.orders.models import Hold, HoldState, Order
-from cloud.orders.payments import PaymentStart, PaymentState, provider_named
+from cloud.orders.payments import PaymentStart, PaymentState, provider_for, provider_lookup
 from cloud.orders.schemas import (
     HoldIn,
     HoldOut,
@@ -42,6 +42,8 @@ def _hold_out(db: Session, hold: Hold, token: str) -> HoldOut:
         ],
         total=sum(item.quantity * item.unit_price for item, _ in items),
         currency=items[0][1].currency if items else "",
+        voucher=holds.voucher_code(db, hold),
+        discount=hold.discount,
     )
 
 
@@ -116,6 +118,7 @@ class ShopController(Controller):
                 name=data.buyer_name,
                 hold_seconds=settings.hold_seconds,
                 now=now_s(),
+                voucher=data.voucher,
             )
             return _hold_out(db, hold, token)
 
@@ -131,7 +134,7 @@ class ShopController(Controller):
                 db,
                 settings.master_key,
                 token,
-                provider_named(settings.payment_provider),
+                provider_for(settings),
                 now_s(),
             )
             return _order_out(db, order, start)
@@ -168,18 +171,40 @@ class EventOrdersController(Controller):
 
     @post("/{reference:str}/cancel", status_code=200, sync_to_thread=True)
     def cancel(
-        self, event_id: FromPath[int], reference: FromPath[str], db: Db, organizer_id: OrganizerId
+        self,
+        event_id: FromPath[int],
+        reference: FromPath[str],
+        db: Db,
+        organizer_id: OrganizerId,
+        settings: Settings,
     ) -> OrderOut:
         order = service.cancel_order(
-            db, organizer_id, event_id, reference, refund=False, now=now_s()
+            db,
+            organizer_id,
+            event_id,
+            reference,
+            refund=False,
+            providers=provider_lookup(settings),
+            now=now_s(),
         )
         return _order_out(db, order)
 
     @post("/{reference:str}/refund", status_code=200, sync_to_thread=True)
     def refund(
-        self, event_id: FromPath[int], reference: FromPath[str], db: Db, organizer_id: OrganizerId
+        self,
+        event_id: FromPath[int],
+        reference: FromPath[str],
+        db: Db,
+        organizer_id: OrganizerId,
+        settings: Settings,
     ) -> OrderOut:
         order = service.cancel_order(
-            db, organizer_id, event_id, reference, refund=True, now=now_s()
+            db,
+            organizer_id,
+            event_id,
+            reference,
+            refund=True,
+            providers=provider_lookup(settings),
+            now=now_s(),
         )
         return _order_out(db, order)

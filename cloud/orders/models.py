@@ -3,7 +3,7 @@ row ids never leave the cloud."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db import Base
@@ -36,6 +36,13 @@ class Hold(Base):
     state: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[int] = mapped_column(BigInteger)
+    # The buyer's account when they were signed in; checkout copies it into the order.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The voucher applied, how many of its uses (tickets) the hold took, given back if the
+    # hold expires, and the money it took off the hold's total (minor units).
+    voucher_id: Mapped[int | None] = mapped_column(ForeignKey("vouchers.id"), nullable=True)
+    voucher_uses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    discount: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class HoldItem(Base):
@@ -55,6 +62,8 @@ class Order(Base):
     the buyer's access token is another, longer secret."""
 
     __tablename__ = "orders"
+    # The worker finds unpaid orders past their time by these, every few seconds.
+    __table_args__ = (Index("ix_orders_status_created_at", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
@@ -93,3 +102,20 @@ class OrderTicket(Base):
 
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+
+
+class PaymentEventRecord(Base):
+    """A payment provider's webhook event, written in the transaction of its effect: a
+    redelivered event finds its row and changes nothing, a crash leaves no row, so the
+    provider's retry applies it."""
+
+    __tablename__ = "payment_events"
+    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(100))
+    # The order it concerned, if it matched one.
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True)
+    received_at: Mapped[int] = mapped_column(BigInteger)

@@ -23,6 +23,8 @@ class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
     buyer_email: Email
     buyer_name: BuyerName
     items: Annotated[list[HoldLineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    # A promo code of the event, in any case; blank or absent: none.
+    voucher: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
 
 class LineOut(msgspec.Struct):
@@ -41,6 +43,10 @@ class HoldOut(msgspec.Struct):
     items: list[LineOut]
     total: int
     currency: str
+    # The voucher code applied and what it took off ``total`` (already deducted from the
+    # lines' unit prices), in minor units.
+    voucher: str | None = None
+    discount: int = 0
 
 
 class OrderTicketOut(msgspec.Struct):
