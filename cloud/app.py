@@ -8,24 +8,29 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Request, Response, Router
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from cloud.admin.controllers import AdminController
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import make_engine, make_session_factory
 from cloud.deps import (
+    ORGANIZER_DEPENDENCIES,
     provide_cache,
     provide_client_ip,
     provide_db,
-    provide_organizer_id,
     provide_rate_limiter,
     provide_settings,
     provide_venue,
 )
 from cloud.errors import CloudError
 from cloud.events.controllers import EventController, StorefrontController
+from cloud.media.controllers import MediaController
 from cloud.ops.health import HealthController
 from cloud.orders.controllers import EventOrdersController, ShopController
+from cloud.orders.webhooks import PaymentWebhookController
+from cloud.orgs.controllers import OrganisationController
 from cloud.ratelimit import (
     DEFAULT_RULES,
     RateLimited,
@@ -40,6 +45,11 @@ from cloud.sync.controllers import VenueSyncController
 from cloud.tickets.controllers import IssueController, TicketController
 from cloud.users.controllers import AuthController
 from cloud.venues.controllers import VenueController
+from cloud.vouchers.controllers import VoucherController
+from cloud.web.errors import not_found
+from cloud.web.routes import web_handlers
+from cloud.web.security import csrf_config
+from cloud.web.templating import template_config
 
 
 class MetricsController(PrometheusController):
@@ -76,8 +86,9 @@ def create_app(settings: CloudSettings) -> Litestar:
             TicketController,
             EventScansController,
             EventOrdersController,
+            VoucherController,
         ],
-        dependencies={"organizer_id": Provide(provide_organizer_id, sync_to_thread=False)},
+        dependencies=ORGANIZER_DEPENDENCIES,
     )
     venue_api = Router(
         path="/",
@@ -87,12 +98,17 @@ def create_app(settings: CloudSettings) -> Litestar:
     return Litestar(
         route_handlers=[
             AuthController,
+            OrganisationController,
+            AdminController,
             StorefrontController,
+            MediaController,
             ShopController,
+            PaymentWebhookController,
             organizer_api,
             venue_api,
             HealthController,
             MetricsController,
+            *web_handlers(settings),
         ],
         dependencies={
             "db": Provide(provide_db),
@@ -113,8 +129,14 @@ def create_app(settings: CloudSettings) -> Litestar:
                 "cache": cache,
             }
         ),
-        exception_handlers={CloudError: _cloud_error, RateLimited: rate_limited_response},
+        exception_handlers={
+            CloudError: _cloud_error,
+            RateLimited: rate_limited_response,
+            NotFoundException: not_found,
+        },
         middleware=[PrometheusConfig(app_name="bilten_cloud", prefix="bilten_cloud").middleware],
+        template_config=template_config(),
+        csrf_config=csrf_config(settings),
         openapi_config=OpenAPIConfig(title="Bilten cloud API", version="1.0.0", path="/schema"),
         lifespan=[lifespan],
     )

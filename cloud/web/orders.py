@@ -1,0 +1,241 @@
+"""The buyer's order: its page with a QR code per ticket, the printable PDF, and the pay page
+for card payments.
+
+An order opens with its unguessable token (the one its hold was made with, kept in the URL
+the buyer was sent to), or for the logged-in account that bought it, by its reference under
+``/account/orders/``. Nobody else can tell whether an order exists: both answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect
+from sqlalchemy.orm import Session
+
+from cloud.deps import Db, Settings
+from cloud.errors import CloudError, NotFound
+from cloud.orders import service
+from cloud.orders.models import Order, OrderStatus
+from cloud.orders.payments import STRIPE
+from cloud.timestamps import to_datetime
+from cloud.web.deps import CurrentUser, require_user
+from cloud.web.forms import FormData, text
+from cloud.web.pdf import PrintedOrder, PrintedTicket, tickets_pdf
+from cloud.web.qr import qr_svg
+from cloud.web.queries import event_with_venue, owned_order, type_names
+from cloud.web.responses import secret_page
+from cloud.web.stripe_checkout import intent_state, pay_with
+from cloud.web.templating import csrf_token_of, render
+
+# Pages with tickets or payment secrets: never stored by any cache, never sent as a referrer.
+_PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+# How often the page of an order waiting for its payment's confirmation looks again.
+REFRESH_S = 3
+
+
+class OrderPages(Controller):
+    path = "/"
+    include_in_schema = False
+
+    @get("/orders/{token:str}", sync_to_thread=True)
+    def order(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Response[str]:
+        del current_user  # taken for the nav
+        with db:
+            order = service.order_for_buyer(db, token)
+            base = f"/orders/{token}"
+            return secret_page(_order_html(request, db, order, base, pay_url=f"{base}/pay"))
+
+    @get("/account/orders/{reference:str}", sync_to_thread=True)
+    def owned(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Response[str]:
+        user = require_user(current_user, request)
+        with db:
+            order = _owned(db, user.id, reference)
+            return secret_page(_order_html(request, db, order, f"/account/orders/{reference}"))
+
+    @get("/orders/{token:str}/tickets.pdf", sync_to_thread=True)
+    def pdf(self, token: FromPath[str], db: Db) -> Response[bytes]:
+        with db:
+            return _pdf_response(db, service.order_for_buyer(db, token))
+
+    @get("/account/orders/{reference:str}/tickets.pdf", sync_to_thread=True)
+    def owned_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Response[bytes]:
+        user = require_user(current_user, request)
+        with db:
+            return _pdf_response(db, _owned(db, user.id, reference))
+
+    @get("/orders/{token:str}/pay", sync_to_thread=True)
+    def pay_page(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        db: Db,
+        settings: Settings,
+        current_user: CurrentUser,
+    ) -> Response[Any]:
+        del current_user
+        with db:
+            order = service.order_for_buyer(db, token)
+        done = f"/orders/{token}"
+        if not _awaits_card(order):
+            return Redirect(done, status_code=303)
+        assert order.payment_ref is not None
+        state = intent_state(settings, order.payment_ref)
+        if state.status in ("succeeded", "processing", "requires_capture"):
+            return Redirect(done, status_code=303)
+        body = render(
+            request,
+            "shop/pay.html",
+            order=order,
+            client_secret=state.client_secret,
+            publishable_key=settings.stripe_publishable_key or "",
+            stripe_js_url=settings.stripe_js_url,
+            confirm_url=f"/orders/{token}/pay",
+            done_url=done,
+            csrf_token=csrf_token_of(request),
+            problem=state.problem if state.status == "requires_payment_method" else None,
+        )
+        return secret_page(body)
+
+    @post("/orders/{token:str}/pay", sync_to_thread=True)
+    def pay(
+        self, token: FromPath[str], data: FormData, db: Db, settings: Settings
+    ) -> Response[dict[str, Any]]:
+        """Called by the pay page's script with the card's payment method; answers JSON."""
+        try:
+            with db:
+                order = service.order_for_buyer(db, token)
+            if not _awaits_card(order):
+                return _json({"status": "done"})
+            assert order.payment_ref is not None
+            state = pay_with(settings, order.payment_ref, text(data, "payment_method"))
+        except CloudError as exc:
+            return _json({"error": exc.detail}, exc.status_code)
+        if state.problem is not None and state.status == "requires_payment_method":
+            return _json({"error": state.problem}, 402)
+        return _json({"status": state.status, "client_secret": state.client_secret})
+
+
+def _json(body: dict[str, Any], status_code: int = 200) -> Response[dict[str, Any]]:
+    return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=_PRIVATE)
+
+
+def _awaits_card(order: Order) -> bool:
+    return (
+        order.status == OrderStatus.PENDING
+        and order.payment_provider == STRIPE
+        and order.payment_ref is not None
+    )
+
+
+def _owned(db: Session, user_id: int, reference: str) -> Order:
+    order = owned_order(db, user_id, reference)
+    if order is None:
+        raise NotFound("There is no order with this reference in your account.")
+    return order
+
+
+def _order_html(
+    request: Request[Any, Any, Any],
+    db: Session,
+    order: Order,
+    base_url: str,
+    pay_url: str | None = None,
+) -> str:
+    event, venue = event_with_venue(db, order.event_id)
+    lines = service.order_lines(db, order.id)
+    tickets = service.order_tickets(db, order.id)
+    names = type_names(db, [line.type_id for line in lines] + [t.type_id for t in tickets])
+    shown = []
+    for number, ticket in enumerate(tickets, start=1):
+        kind = names.get(ticket.type_id, "")
+        shown.append(
+            {
+                "ref": ticket.ticket_ref,
+                "type_name": kind,
+                "holder": ticket.holder_name,
+                "revoked": ticket.revoked,
+                # A revoked ticket shows no code at all: a picture of it must not look valid.
+                "qr": None
+                if ticket.revoked
+                else qr_svg(ticket.token, f"QR code of ticket {number}, {kind}"),
+            }
+        )
+    waiting = order.status == OrderStatus.PENDING
+    return render(
+        request,
+        "shop/order.html",
+        order=order,
+        event=event,
+        venue=venue,
+        lines=[
+            {
+                "name": names.get(line.type_id, ""),
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+                "subtotal": line.quantity * line.unit_price,
+            }
+            for line in lines
+        ],
+        tickets=shown,
+        valid_tickets=sum(1 for t in shown if not t["revoked"]),
+        pdf_url=f"{base_url}/tickets.pdf",
+        pay_url=pay_url if waiting and _awaits_card(order) else None,
+        waiting=waiting,
+        refresh_s=REFRESH_S,
+    )
+
+
+def _pdf_response(db: Session, order: Order) -> Response[bytes]:
+    if order.status != OrderStatus.PAID:
+        raise NotFound("This order has no tickets to print yet.")
+    event, venue = event_with_venue(db, order.event_id)
+    tickets = [t for t in service.order_tickets(db, order.id) if not t.revoked]
+    if not tickets:
+        raise NotFound("This order has no valid tickets to print.")
+    names = type_names(db, [t.type_id for t in tickets])
+    document = tickets_pdf(
+        PrintedOrder(
+            reference=order.reference,
+            event_name=event.name,
+            starts_at=to_datetime(event.starts_at),
+            venue_name=venue,
+            tickets=[
+                PrintedTicket(
+                    token=t.token,
+                    ticket_ref=t.ticket_ref,
+                    type_name=names.get(t.type_id, ""),
+                    holder_name=t.holder_name,
+                )
+                for t in tickets
+            ],
+        )
+    )
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={
+            **_PRIVATE,
+            "Content-Disposition": f'attachment; filename="tickets-{order.reference}.pdf"',
+        },
+    )

@@ -1,0 +1,47 @@
+"""Every page route, assembled for cloud.app: the buyer's storefront and account, the
+organizer's pages and the static files, all behind the pages' security headers and error
+pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Router
+from litestar.datastructures import CacheControlHeader
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.static_files import create_static_files_router
+
+from cloud.settings import CloudSettings
+from cloud.web.account import AccountPages
+from cloud.web.cart import CartPages
+from cloud.web.deps import provide_current_user
+from cloud.web.errors import PAGE_EXCEPTION_HANDLERS
+from cloud.web.orders import OrderPages
+from cloud.web.organizer import ORGANIZER_HANDLERS
+from cloud.web.security import SecurityHeaders, security_headers
+from cloud.web.shop import StorefrontPages
+from cloud.web.templating import STATIC_DIR, STATIC_PATH
+
+# Static URLs carry a content hash (templating.static_url), so a day is safe.
+STATIC_MAX_AGE_S = 86_400
+
+
+def web_handlers(settings: CloudSettings) -> list[Any]:
+    pages = Router(
+        path="/",
+        route_handlers=[StorefrontPages, CartPages, OrderPages, AccountPages, *ORGANIZER_HANDLERS],
+        dependencies={"current_user": Provide(provide_current_user, sync_to_thread=True)},
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        middleware=[DefineMiddleware(SecurityHeaders, headers=security_headers(settings))],
+        include_in_schema=False,
+    )
+    static = create_static_files_router(
+        path=STATIC_PATH,
+        directories=[STATIC_DIR],
+        cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE_S, public=True),
+        middleware=[
+            DefineMiddleware(SecurityHeaders, headers={"X-Content-Type-Options": "nosniff"})
+        ],
+    )
+    return [pages, static]

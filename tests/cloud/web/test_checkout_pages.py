@@ -1,0 +1,254 @@
+"""Reserving, the cart, checking out with the local provider, the order page and its PDF."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from typing import Any
+
+import httpx
+from litestar.testing import TestClient
+
+from cloud.app import create_app
+from cloud.settings import CloudSettings
+from tests.cloud.conftest import Api, Setup
+from tests.cloud.web.conftest import Visitor, pdf_pages, qr_codes
+
+
+def _reserve(visitor: Visitor, shop: Setup, quantity: int = 2, **fields: Any) -> httpx.Response:
+    return visitor.submit(
+        f"/events/{shop.event_id}",
+        f"/events/{shop.event_id}/reserve",
+        {
+            f"qty_{shop.type_id}": str(quantity),
+            "name": "Ada Lovelace",
+            "email": "ada@example.org",
+            **fields,
+        },
+    )
+
+
+def _available(api: Api, shop: Setup) -> int:
+    answer = api.client.get(f"/api/v1/shop/events/{shop.event_id}")
+    [kind] = [t for t in answer.json()["ticket_types"] if t["type_id"] == shop.type_id]
+    left: int = kind["available"]
+    return left
+
+
+def _buy(visitor: Visitor, shop: Setup, quantity: int = 2) -> str:
+    """Reserve and check out; returns the order's path."""
+    reserved = _reserve(visitor, shop, quantity)
+    assert reserved.status_code == 303, reserved.text
+    cart = reserved.headers["location"]
+    token = cart.removeprefix("/cart/")
+    paid = visitor.submit(cart, f"{cart}/checkout", {})
+    assert paid.status_code == 303, paid.text
+    assert paid.headers["location"] == f"/orders/{token}"
+    return paid.headers["location"]
+
+
+def test_a_buyer_reserves_checks_out_and_gets_two_tickets_with_codes(
+    api: Api, shop: Setup, visitor: Visitor
+) -> None:
+    before = _available(api, shop)
+    reserved = _reserve(visitor, shop, 2)
+    assert reserved.status_code == 303, reserved.text
+    cart_path = reserved.headers["location"]
+    assert re.fullmatch(r"/cart/[A-Za-z0-9_-]{40,}", cart_path)
+    assert _available(api, shop) == before - 2
+
+    cart = visitor.get(cart_path)
+    assert cart.status_code == 200
+    assert "Your tickets are reserved for" in cart.text
+    assert "data-countdown=" in cart.text and 'aria-live="polite"' in cart.text
+    assert "Get tickets" in cart.text  # the type is free
+    assert cart.headers["cache-control"] == "no-store"
+    assert cart.headers["referrer-policy"] == "no-referrer"
+
+    # The cart is remembered: /cart leads back to it.
+    assert visitor.get("/cart").headers["location"] == cart_path
+
+    paid = visitor.submit(cart_path, f"{cart_path}/checkout", {})
+    assert paid.status_code == 303, paid.text
+    order_path = paid.headers["location"]
+    order = visitor.get(order_path)
+    assert order.status_code == 200
+    assert "Paid" in order.text
+    assert qr_codes(order.text) == 2
+    assert order.headers["cache-control"] == "no-store"
+    assert order.headers["referrer-policy"] == "no-referrer"
+
+    # The cart of a hold that became an order now leads to the order.
+    assert visitor.get(cart_path).headers["location"] == order_path
+
+    pdf = visitor.get(f"{order_path}/tickets.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert pdf_pages(pdf.content) == 2
+
+
+def test_the_codes_on_the_order_page_are_the_tickets_tokens(
+    api: Api, shop: Setup, visitor: Visitor
+) -> None:
+    order_path = _buy(visitor, shop, 1)
+    token = order_path.removeprefix("/orders/")
+    body = api.client.get(f"/api/v1/shop/orders/{token}").json()
+    [ticket] = body["tickets"]
+    page = visitor.get(order_path).text
+    assert ticket["ticket_id"] in page
+    # The token itself is only inside the QR code, not printed as text.
+    assert ticket["token"] not in page
+
+
+def test_paid_orders_appear_with_prices_and_a_voucher_field_exists(
+    api: Api, shop: Setup, visitor: Visitor
+) -> None:
+    answer = api.client.post(
+        f"/api/v1/events/{shop.event_id}/ticket-types",
+        json={"name": "Seated", "capacity": 10, "price": 1250, "currency": "EUR"},
+        headers=shop.organizer.headers,
+    )
+    seated = answer.json()["type_id"]
+    page = visitor.get(f"/events/{shop.event_id}")
+    assert 'name="voucher"' in page.text
+    reserved = visitor.submit(
+        f"/events/{shop.event_id}",
+        f"/events/{shop.event_id}/reserve",
+        {f"qty_{seated}": "2", "name": "Ada", "email": "ada@example.org"},
+    )
+    cart = visitor.get(reserved.headers["location"])
+    assert "€25.00" in cart.text
+    assert "Pay €25.00" in cart.text
+
+
+def test_reserving_nothing_or_without_an_email_is_refused_and_holds_nothing(
+    api: Api, shop: Setup, visitor: Visitor
+) -> None:
+    before = _available(api, shop)
+    nothing = _reserve(visitor, shop, 0)
+    assert nothing.status_code == 400
+    assert "Choose at least one ticket" in nothing.text
+    no_email = _reserve(visitor, shop, 1, email="")
+    assert no_email.status_code == 400
+    assert "Enter your email address" in no_email.text
+    bad_email = _reserve(visitor, shop, 1, email="not-an-email")
+    assert bad_email.status_code == 400
+    assert "is not an email address" in bad_email.text
+    # What the buyer typed is kept.
+    assert 'value="Ada Lovelace"' in bad_email.text
+    unknown_voucher = _reserve(visitor, shop, 1, voucher="NOPE")
+    assert unknown_voucher.status_code in (400, 404, 409)
+    assert 'role="alert"' in unknown_voucher.text
+    assert _available(api, shop) == before
+
+
+def test_a_form_without_its_csrf_token_is_refused(
+    api: Api, shop: Setup, client: TestClient[Any]
+) -> None:
+    before = _available(api, shop)
+    client.get(f"/events/{shop.event_id}")  # the browser has the CSRF cookie
+    answer = client.post(
+        f"/events/{shop.event_id}/reserve",
+        data={f"qty_{shop.type_id}": "1", "name": "Ada", "email": "ada@example.org"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403
+    assert "This form expired or was sent from another site" in answer.text
+    forged = client.post(
+        f"/events/{shop.event_id}/reserve",
+        data={
+            f"qty_{shop.type_id}": "1",
+            "name": "Ada",
+            "email": "ada@example.org",
+            "_csrf_token": "0" * 96,
+        },
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403
+    assert _available(api, shop) == before
+    # The JSON API (Bearer tokens, no cookies) needs no CSRF token.
+    held = client.post(
+        "/api/v1/shop/holds",
+        json={
+            "event_id": shop.event_id,
+            "buyer_email": "ada@example.org",
+            "buyer_name": "Ada",
+            "items": [{"type_id": shop.type_id, "quantity": 1}],
+        },
+    )
+    assert held.status_code == 201, held.text
+
+
+def test_nobody_opens_an_order_or_cart_without_its_token(
+    shop: Setup, visitor: Visitor, other_visitor: Visitor
+) -> None:
+    order_path = _buy(visitor, shop, 1)
+    assert other_visitor.get(order_path).status_code == 200  # the token is the key
+    guessed = other_visitor.get("/orders/" + "A" * 43)
+    assert guessed.status_code == 404
+    assert "text/html" in guessed.headers["content-type"]
+    assert other_visitor.get("/orders/" + "A" * 43 + "/tickets.pdf").status_code == 404
+    assert other_visitor.get("/cart/" + "A" * 43).status_code == 404
+
+
+def test_an_account_sees_its_own_orders_and_never_anothers(
+    shop: Setup, visitor: Visitor, other_visitor: Visitor
+) -> None:
+    visitor.sign_up()
+    event_page = visitor.get(f"/events/{shop.event_id}")
+    assert 'value="Ada Lovelace"' in event_page.text  # prefilled for the logged-in buyer
+    _buy(visitor, shop, 2)
+    mine = visitor.get("/account")
+    assert mine.status_code == 200
+    [reference] = re.findall(r'href="/account/orders/([A-Z0-9]+)"', mine.text)
+    own = visitor.get(f"/account/orders/{reference}")
+    assert own.status_code == 200
+    assert qr_codes(own.text) == 2
+    pdf = visitor.get(f"/account/orders/{reference}/tickets.pdf")
+    assert pdf_pages(pdf.content) == 2
+
+    other_visitor.sign_up()
+    assert other_visitor.get(f"/account/orders/{reference}").status_code == 404
+    assert other_visitor.get(f"/account/orders/{reference}/tickets.pdf").status_code == 404
+    assert reference not in other_visitor.get("/account").text
+
+
+def test_a_cancelled_orders_tickets_are_struck_through_without_codes(
+    api: Api, shop: Setup, visitor: Visitor
+) -> None:
+    order_path = _buy(visitor, shop, 2)
+    token = order_path.removeprefix("/orders/")
+    reference = api.client.get(f"/api/v1/shop/orders/{token}").json()["reference"]
+    cancelled = api.client.post(
+        f"/api/v1/events/{shop.event_id}/orders/{reference}/cancel",
+        headers=shop.organizer.headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+    page = visitor.get(order_path)
+    assert "Cancelled" in page.text
+    assert qr_codes(page.text) == 0
+    assert page.text.count("No longer valid") == 2
+    assert "<del>" in page.text
+    assert "Download PDF" not in page.text
+    assert visitor.get(f"{order_path}/tickets.pdf").status_code == 404
+
+
+def test_an_expired_hold_cannot_be_checked_out(shop: Setup, settings: CloudSettings) -> None:
+    quick = dataclasses.replace(settings, hold_seconds=1)
+    with TestClient(create_app(quick)) as client:
+        buyer = Visitor(client)
+        cart = _reserve(buyer, shop, 1).headers["location"]
+        time.sleep(2.1)  # the hold's one second runs out
+        page = buyer.get(cart)
+        assert "This reservation has expired" in page.text
+        assert f"{cart}/checkout" not in page.text
+        late = client.post(
+            f"{cart}/checkout",
+            data={"_csrf_token": buyer.csrf(buyer.get(f"/events/{shop.event_id}"))},
+            follow_redirects=False,
+        )
+        assert late.status_code == 409
+        assert "expired" in late.text
