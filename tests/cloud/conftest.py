@@ -13,13 +13,40 @@ import pytest
 from litestar.testing import TestClient
 
 from cloud.app import create_app
-from cloud.db import make_engine
-from cloud.migrate import upgrade
 from cloud.settings import CloudSettings
+from tests.conftest import CloudSchemas
+
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+@pytest.fixture(params=DATABASES)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, cloud_schemas: CloudSchemas
+) -> Iterator[str]:
+    """A database with the newest cloud schema, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield cloud_schemas.sqlite_copy(tmp_path / "cloud.db")
+    else:
+        with cloud_schemas.postgres_copy() as url:
+            yield url
+
+
+@pytest.fixture
+def sqlite_database_url(tmp_path: Path, cloud_schemas: CloudSchemas) -> str:
+    """The newest cloud schema on SQLite only."""
+    return cloud_schemas.sqlite_copy(tmp_path / "cloud.db")
+
+
+@pytest.fixture
+def postgres_database_url(cloud_schemas: CloudSchemas) -> Iterator[str]:
+    """The newest cloud schema on PostgreSQL only."""
+    with cloud_schemas.postgres_copy() as url:
+        yield url
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database, for the tests of the migrations themselves."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'cloud.db'}"
     url: str = request.getfixturevalue("postgres_url")
@@ -28,9 +55,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> CloudSettings:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    engine.dispose()
     return CloudSettings(
         database_url=database_url,
         master_key=secrets.token_bytes(32),

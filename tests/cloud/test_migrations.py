@@ -96,9 +96,9 @@ def _fill_previous_schema(engine: Engine, api_key: str) -> list[str]:
 
 
 def test_a_database_of_the_previous_release_upgrades_and_keeps_its_data(
-    database_url: str, tmp_path: Path
+    empty_database_url: str, tmp_path: Path
 ) -> None:
-    engine = make_engine(database_url)
+    engine = make_engine(empty_database_url)
     _migrate(engine, "upgrade", PREVIOUS)
     api_key = new_api_key()
     scan_ids = _fill_previous_schema(engine, api_key)
@@ -110,7 +110,7 @@ def test_a_database_of_the_previous_release_upgrades_and_keeps_its_data(
     assert detect_conflicts(make_session_factory(engine)) == 1
     engine.dispose()
     settings = CloudSettings(
-        database_url=database_url,
+        database_url=empty_database_url,
         master_key=secrets.token_bytes(32),
         jwt_secret=secrets.token_urlsafe(48),
         data_dir=tmp_path,
@@ -141,9 +141,9 @@ def test_a_database_of_the_previous_release_upgrades_and_keeps_its_data(
     assert conflict["conflicting"]["scan_id"] == scan_ids[1]
 
 
-def test_the_newest_schema_is_exactly_what_the_models_describe(database_url: str) -> None:
+def test_the_newest_schema_is_exactly_what_the_models_describe(empty_database_url: str) -> None:
     load_models()
-    engine = make_engine(database_url)
+    engine = make_engine(empty_database_url)
     upgrade(engine)
     with engine.connect() as connection:
         # Server defaults are left out: Alembic misreads SQLite's empty-string defaults. The
@@ -155,8 +155,8 @@ def test_the_newest_schema_is_exactly_what_the_models_describe(database_url: str
     assert differences == []
 
 
-def test_the_newest_migration_can_be_undone_and_done_again(database_url: str) -> None:
-    engine = make_engine(database_url)
+def test_the_newest_migration_can_be_undone_and_done_again(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
     _migrate(engine, "upgrade", PREVIOUS)
     api_key = new_api_key()
     _fill_previous_schema(engine, api_key)

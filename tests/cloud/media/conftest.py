@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     """Pictures are files; which database keeps their names does not matter here."""
-    return f"sqlite:///{tmp_path / 'cloud.db'}"
+    return sqlite_database_url

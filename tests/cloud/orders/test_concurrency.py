@@ -28,9 +28,9 @@ BUYERS = 40
 
 
 @pytest.fixture
-def database_url(postgres_url: str) -> str:
+def database_url(postgres_database_url: str) -> str:
     """These tests only mean something where writers really run in parallel."""
-    return postgres_url
+    return postgres_database_url
 
 
 @pytest.fixture

@@ -27,9 +27,9 @@ def _migrate_to(engine: Engine, revision: str) -> None:
 
 
 def test_an_organizers_venues_and_events_move_into_their_own_organisation(
-    database_url: str, tmp_path: Path
+    empty_database_url: str, tmp_path: Path
 ) -> None:
-    engine = make_engine(database_url)
+    engine = make_engine(empty_database_url)
     _migrate_to(engine, BEFORE)
     with engine.begin() as connection:
         for user_id, email in ((1, "buyer@example.org"), (7, "org@example.org")):
@@ -76,7 +76,7 @@ def test_an_organizers_venues_and_events_move_into_their_own_organisation(
     assert [tuple(row) for row in members] == [(7, 7, "owner")]
 
     settings = CloudSettings(
-        database_url=database_url,
+        database_url=empty_database_url,
         master_key=secrets.token_bytes(32),
         jwt_secret=secrets.token_urlsafe(48),
         data_dir=tmp_path,

@@ -28,9 +28,9 @@ USES = 7
 
 
 @pytest.fixture
-def database_url(postgres_url: str) -> str:
+def database_url(postgres_database_url: str) -> str:
     """Only meaningful where writers really run in parallel."""
-    return postgres_url
+    return postgres_database_url
 
 
 @pytest.fixture

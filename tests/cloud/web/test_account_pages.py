@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,10 +18,10 @@ from tests.cloud.web.conftest import Visitor
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     """SQLite only: these pages read what the services return; the checkout pages' tests
     cover PostgreSQL."""
-    return f"sqlite:///{tmp_path / 'cloud.db'}"
+    return sqlite_database_url
 
 
 def _link(settings: CloudSettings, template: str, key: str, to: str) -> str:

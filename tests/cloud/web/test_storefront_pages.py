@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +12,10 @@ from tests.cloud.web.conftest import Visitor
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     """SQLite only: these pages read what the services return; the checkout pages' tests
     cover PostgreSQL."""
-    return f"sqlite:///{tmp_path / 'cloud.db'}"
+    return sqlite_database_url
 
 
 def _event(api: Api, setup: Setup, name: str, published: bool = True, **extra: Any) -> int:
