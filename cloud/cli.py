@@ -18,6 +18,9 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import os
+    from dataclasses import replace
+
     import uvicorn
 
     from cloud.app import create_app
@@ -25,6 +28,9 @@ def _serve(args: argparse.Namespace) -> int:
     from cloud.migrate import prepare
 
     settings = _settings(args)
+    if not os.environ.get("BILTEN_PUBLIC_URL"):
+        # Links in emails point at the address this server answers on, unless told otherwise.
+        settings = replace(settings, public_url=f"http://{args.host}:{args.port}")
     engine = make_engine(settings.database_url)
     try:
         prepare(engine, embedded=settings.is_embedded_database)

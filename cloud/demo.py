@@ -117,6 +117,7 @@ def _check(response: httpx.Response, what: str) -> dict[str, object]:
 class _TypePlan:
     name: str
     count: int
+    price: int  # in cents
     max_entries: int = 1
     reentry: bool = False
 
@@ -135,6 +136,7 @@ class _EventPlan:
     starts_at: datetime
     hours: int
     types: tuple[_TypePlan, ...]
+    description: str = ""
 
 
 def _plans(start: datetime) -> list[_EventPlan]:
@@ -145,19 +147,22 @@ def _plans(start: datetime) -> list[_EventPlan]:
             "Opening Night",
             start,
             6,
-            (_TypePlan("General Admission", 150), _TypePlan("VIP", 30, reentry=True)),
+            (_TypePlan("General Admission", 150, 2500), _TypePlan("VIP", 30, 8900, reentry=True)),
+            "The season opens with a night of live music in the Demo Hall.",
         ),
         _EventPlan(
             "Closing Gala",
             start + timedelta(days=1),
             6,
-            (_TypePlan("Standing", 40), _TypePlan("Balcony", 20)),
+            (_TypePlan("Standing", 40, 1900), _TypePlan("Balcony", 20, 3500)),
+            "The season's last night: the orchestra and guests.",
         ),
         _EventPlan(
             "Harbour Weekend",
             start + timedelta(days=2),
             36,
-            (_TypePlan("Weekend pass", 24, max_entries=2, reentry=True),),
+            (_TypePlan("Weekend pass", 24, 6900, max_entries=2, reentry=True),),
+            "Two days by the harbour; one pass lets you in once each day.",
         ),
     ]
 
@@ -232,6 +237,7 @@ def _seed(cloud: str, data: Path, progress: Callable[[str], None]) -> Seeded:
                         "venue_id": venue["venue_id"],
                         "starts_at": plan.starts_at.isoformat(),
                         "ends_at": (plan.starts_at + timedelta(hours=plan.hours)).isoformat(),
+                        "description": plan.description,
                         "published": True,
                     },
                 ),
@@ -245,7 +251,10 @@ def _seed(cloud: str, data: Path, progress: Callable[[str], None]) -> Seeded:
                         f"/api/v1/events/{event_id}/ticket-types",
                         json={
                             "name": kind.name,
+                            # Half of each type is issued below; the rest is on sale.
                             "capacity": kind.count * 2,
+                            "price": kind.price,
+                            "currency": "EUR",
                             "max_entries": kind.max_entries,
                             "reentry": kind.reentry,
                         },
@@ -491,6 +500,8 @@ def _print_banner(out: Callable[[str], None], cloud: str, venue: str, data: Path
     out(f"  Cloud API        {cloud}   (OpenAPI: {cloud}/schema)")
     out(f"  Venue server     {venue}   (OpenAPI: {venue}/schema)")
     out(f"  Venue dashboard  {venue}/dashboard   (manager password: {MANAGER_PASSWORD})")
+    out(f"  Ticket shop      {cloud}/   (payments: the demo's local provider, no money moves)")
+    out(f"  Organizer pages  {cloud}/organizer")
     out(f"  Organizer login  {ORGANIZER_EMAIL} / {ORGANIZER_PASSWORD}")
     out(f"  Tickets          {data / 'tickets'} (printable QR codes), {data / 'tokens.txt'}")
     out(f"  Revoked samples  {data / 'revoked.txt'}")

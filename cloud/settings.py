@@ -100,7 +100,9 @@ class CloudSettings:
         """The embedded defaults, overridden by BILTEN_DATABASE_URL, BILTEN_MASTER_KEY (Base64)
         and BILTEN_JWT_SECRET. A secret given in the environment is never written to disk.
         BILTEN_REDIS_URL (and BILTEN_REDIS_PREFIX) move rate limits and the page cache to Redis;
-        BILTEN_TRUSTED_PROXIES lists the reverse proxies, comma-separated CIDRs."""
+        BILTEN_TRUSTED_PROXIES lists the reverse proxies, comma-separated CIDRs.
+        BILTEN_PUBLIC_URL is where people reach the pages (links in emails);
+        BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address."""
         env = os.environ if environ is None else environ
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -145,6 +147,8 @@ class CloudSettings:
             stripe_webhook_secret=env.get("BILTEN_STRIPE_WEBHOOK_SECRET") or None,
             stripe_api_base=env.get("BILTEN_STRIPE_API_BASE") or None,
             stripe_js_url=env.get("BILTEN_STRIPE_JS_URL") or "https://js.stripe.com/v3/",
+            public_url=(env.get("BILTEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            cookie_secure=_flag(env, "BILTEN_COOKIE_SECURE", default=True),
         )
 
 
@@ -164,6 +168,17 @@ def _check_payments(settings: CloudSettings) -> None:
             )
     if not 60 <= settings.pending_order_seconds <= 7 * 86_400:
         raise ConfigurationError("the unpaid-order time must be between 1 minute and 7 days")
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    text = env.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigurationError(f"{name}: {text!r} is neither true nor false (use 1 or 0)")
 
 
 def _check_networks(cidrs: tuple[str, ...]) -> None:

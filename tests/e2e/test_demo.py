@@ -83,6 +83,10 @@ def test_demo_without_a_display_keeps_the_servers_running_until_interrupted(tmp_
         login = httpx.get(f"http://127.0.0.1:{venue_port}/dashboard/login", timeout=5)
         assert login.status_code == 200
         assert "Outgoing email" in output  # the cloud worker runs beside the servers
+        # The ticket shop lists the demo's events, with the tickets not issued yet on sale.
+        shop = httpx.get(f"http://127.0.0.1:{cloud_port}/events?q=opening", timeout=5)
+        assert shop.status_code == 200
+        assert "Opening Night" in shop.text and "Closing Gala" not in shop.text
 
         # The venue server pulls every ticket from the cloud in the background.
         deadline = time.monotonic() + 60
