@@ -242,15 +242,19 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="50 buyers, under a minute")
-    parser.add_argument("--buyers", type=int)
+    parser.add_argument("--buyers", type=int, help="concurrent buyers (default 1000)")
+    parser.add_argument(
+        "--capacity", type=int, help="tickets on sale (default 500; 75 with --quick)"
+    )
     parser.add_argument("--serve", nargs=3, metavar=("PORT", "URL", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(int(args.serve[0]), args.serve[1], args.serve[2])
         return
-    buyers = args.buyers or (50 if args.quick else 200)
+    buyers = args.buyers or (50 if args.quick else 1000)
     # Demand (2.5 tickets a buyer on average) well above capacity: the event sells out.
-    capacity = (buyers * 3 // 2) // len(TYPES) * len(TYPES)
+    wanted = args.capacity or (75 if args.quick else 500)
+    capacity = max(wanted // len(TYPES), 1) * len(TYPES)
 
     from cloud.db import make_engine
     from cloud.migrate import upgrade

@@ -66,7 +66,10 @@ def test_a_round_pulls_every_page_and_uploads_pending_scans(
     store.add_scans(records, 0)
     _link(store, cloud, cloud_venue)
     wire = Wire()
-    runner = _runner(store, settings.with_overrides(upload_batch=2), wire)
+    # A round that outlasts the sync interval pulls again before it ends; this one counts the
+    # requests of exactly one pull.
+    one_pull = settings.with_overrides(upload_batch=2, sync_interval=60, max_backoff=60)
+    runner = _runner(store, one_pull, wire)
 
     assert runner.run_once(), runner.status.snapshot().last_error
 
@@ -92,13 +95,14 @@ def test_a_pull_cut_off_mid_manifest_keeps_applied_pages_and_resumes_after_them(
 ) -> None:
     organizer.issue(cloud_venue, 6)
     _link(store, cloud, cloud_venue)
+    one_pull = settings.with_overrides(sync_interval=60, max_backoff=60)  # as above
 
     def cut_after_first_page(request: httpx.Request) -> None:
         if request.url.path == "/api/v1/venue/manifest":
             cloud.stop()  # the cloud goes away between two pages of one round
 
     first = Wire(after=cut_after_first_page)
-    assert not _runner(store, settings, first).run_once()
+    assert not _runner(store, one_pull, first).run_once()
 
     assert store.ticket_count() == 2
     assert len(first.manifest_cursors()) == 2  # the second page found the port closed
@@ -107,7 +111,7 @@ def test_a_pull_cut_off_mid_manifest_keeps_applied_pages_and_resumes_after_them(
 
     cloud.start()
     second = Wire()
-    runner = _runner(store, settings, second)
+    runner = _runner(store, one_pull, second)
     assert runner.run_once(), runner.status.snapshot().last_error
 
     assert second.manifest_cursors()[0] == kept_cursor
