@@ -19,6 +19,7 @@ from cloud.orders.schemas import (
     OrderSummary,
     OrderTicketOut,
 )
+from cloud.settings import CloudSettings
 from cloud.timestamps import to_datetime
 
 
@@ -178,16 +179,7 @@ class EventOrdersController(Controller):
         organizer_id: OrganizerId,
         settings: Settings,
     ) -> OrderOut:
-        order = service.cancel_order(
-            db,
-            organizer_id,
-            event_id,
-            reference,
-            refund=False,
-            providers=provider_lookup(settings),
-            now=now_s(),
-        )
-        return _order_out(db, order)
+        return _give_up(db, settings, organizer_id, event_id, reference, refund=False)
 
     @post("/{reference:str}/refund", status_code=200, sync_to_thread=True)
     def refund(
@@ -198,13 +190,25 @@ class EventOrdersController(Controller):
         organizer_id: OrganizerId,
         settings: Settings,
     ) -> OrderOut:
-        order = service.cancel_order(
-            db,
-            organizer_id,
-            event_id,
-            reference,
-            refund=True,
-            providers=provider_lookup(settings),
-            now=now_s(),
-        )
-        return _order_out(db, order)
+        return _give_up(db, settings, organizer_id, event_id, reference, refund=True)
+
+
+def _give_up(
+    db: Session,
+    settings: CloudSettings,
+    organizer_id: int,
+    event_id: int,
+    reference: str,
+    *,
+    refund: bool,
+) -> OrderOut:
+    order = service.cancel_order(
+        db,
+        organizer_id,
+        event_id,
+        reference,
+        refund=refund,
+        providers=provider_lookup(settings),
+        now=now_s(),
+    )
+    return _order_out(db, order)

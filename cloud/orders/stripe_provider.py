@@ -33,16 +33,23 @@ _KINDS = {
 }
 
 
+def stripe_client(secret_key: str, api_base: str | None = None) -> stripe.StripeClient:
+    """The one way the cloud talks to Stripe (``api_base``: another server, e.g. a local test
+    server)."""
+    return stripe.StripeClient(
+        secret_key,
+        base_addresses={"api": api_base} if api_base else {},
+        # Safe to retry: every call that moves money carries an idempotency key, and the
+        # others only read or attach.
+        max_network_retries=2,
+    )
+
+
 class StripeProvider:
     name = STRIPE
 
     def __init__(self, secret_key: str, api_base: str | None = None) -> None:
-        self._client = stripe.StripeClient(
-            secret_key,
-            base_addresses={"api": api_base} if api_base else {},
-            # Safe to retry: every call that moves money carries an idempotency key.
-            max_network_retries=2,
-        )
+        self._client = stripe_client(secret_key, api_base)
 
     def start(self, order: Order) -> PaymentStart:
         try:

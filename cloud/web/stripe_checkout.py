@@ -15,6 +15,7 @@ import stripe
 
 from cloud.errors import ConfigurationError, InvalidInput
 from cloud.orders.payments import PaymentProviderError
+from cloud.orders.stripe_provider import stripe_client
 from cloud.settings import CloudSettings
 
 # PaymentMethods, and the Card and Source objects Stripe accepts in their place.
@@ -32,11 +33,7 @@ class IntentState:
 def _client(settings: CloudSettings) -> stripe.StripeClient:
     if not settings.stripe_secret_key:
         raise ConfigurationError("Stripe payments need BILTEN_STRIPE_SECRET_KEY")
-    if settings.stripe_api_base:
-        return stripe.StripeClient(
-            settings.stripe_secret_key, base_addresses={"api": settings.stripe_api_base}
-        )
-    return stripe.StripeClient(settings.stripe_secret_key)
+    return stripe_client(settings.stripe_secret_key, settings.stripe_api_base)
 
 
 def _state(intent: stripe.PaymentIntent) -> IntentState:
