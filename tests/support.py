@@ -85,3 +85,20 @@ def serving(app: Any, port: int | None = None) -> Iterator[ServerThread]:
         yield server
     finally:
         server.stop()
+
+
+# The long modes of the proofs in docs/reliability.md: `BILTEN_LONG=1 pytest <module>`.
+LONG = os.environ.get("BILTEN_LONG", "").lower() in {"1", "true", "yes"}
+
+# What the proofs measured in this run (inputs tried, requests made, memory), printed at the
+# end of the run under "figures" so docs/reliability.md can quote them.
+FIGURES: list[str] = []
+
+
+def quick_or_long(quick: int, long: int) -> int:
+    """``long`` under BILTEN_LONG=1, else ``quick``."""
+    return long if LONG else quick
+
+
+def figure(proof: str, **values: object) -> None:
+    FIGURES.append(f"{proof}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
