@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
+from cloud.access import Access
 from cloud.admin.controllers import AdminController
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import make_engine, make_session_factory
@@ -54,6 +55,8 @@ from cloud.web.templating import template_config
 
 class MetricsController(PrometheusController):
     path = "/metrics"
+    # For the monitoring system; the reverse proxy keeps it off the public internet.
+    opt = {"access": Access.PUBLIC}
 
 
 def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object]]:
@@ -137,6 +140,11 @@ def create_app(settings: CloudSettings) -> Litestar:
         middleware=[PrometheusConfig(app_name="bilten_cloud", prefix="bilten_cloud").middleware],
         template_config=template_config(),
         csrf_config=csrf_config(settings),
-        openapi_config=OpenAPIConfig(title="Bilten cloud API", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Bilten cloud API",
+            version="1.0.0",
+            path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"access": Access.PUBLIC}),
+        ),
         lifespan=[lifespan],
     )

@@ -8,6 +8,7 @@ from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter, RawBody
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import Db, OrganizerId, Settings
 from cloud.errors import NotFound
@@ -234,7 +235,7 @@ class StorefrontController(Controller):
     path = "/api/v1/shop/events"
     tags = ["shop"]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def listing(
         self,
         db: Db,
@@ -270,7 +271,7 @@ class StorefrontController(Controller):
             for card in cards
         ]
 
-    @get("/{event_id:int}", sync_to_thread=True)
+    @get("/{event_id:int}", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def event(self, event_id: FromPath[int], db: Db, settings: Settings) -> Storefront:
         # Closed here, in the worker thread, so the connection is back in the pool at once
         # (see cloud.orders.controllers.ShopController).

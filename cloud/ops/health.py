@@ -5,6 +5,7 @@ from litestar import Controller, Response, get
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from cloud.access import Access
 from cloud.deps import Db
 
 
@@ -17,7 +18,7 @@ class HealthController(Controller):
     path = "/health"
     tags = ["operations"]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def health(self, db: Db) -> Response[Health]:
         try:
             db.execute(text("SELECT 1"))

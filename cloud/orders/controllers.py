@@ -5,6 +5,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings
 from cloud.events.models import TicketType
@@ -98,7 +99,7 @@ class ShopController(Controller):
     path = "/api/v1/shop"
     tags = ["shop"]
 
-    @post("/holds", sync_to_thread=True)
+    @post("/holds", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def hold(
         self,
         data: JSONBody[HoldIn],
@@ -123,12 +124,12 @@ class ShopController(Controller):
             )
             return _hold_out(db, hold, token)
 
-    @get("/holds/{token:str}", sync_to_thread=True)
+    @get("/holds/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def read_hold(self, token: FromPath[str], db: Db) -> HoldOut:
         with db:
             return _hold_out(db, holds.hold_by_token(db, token), token)
 
-    @post("/holds/{token:str}/checkout", sync_to_thread=True)
+    @post("/holds/{token:str}/checkout", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def checkout(self, token: FromPath[str], db: Db, settings: Settings) -> OrderOut:
         with db:
             order, start = service.checkout(
@@ -140,7 +141,7 @@ class ShopController(Controller):
             )
             return _order_out(db, order, start)
 
-    @get("/orders/{token:str}", sync_to_thread=True)
+    @get("/orders/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def order(self, token: FromPath[str], db: Db) -> OrderOut:
         with db:
             return _order_out(db, service.order_for_buyer(db, token))
