@@ -1,6 +1,7 @@
 """Who may call each route: one access policy per route handler, declared where it is defined.
 
-Most handlers need not say anything: a policy follows from the dependencies they take
+Most handlers need not say anything: a policy follows from the dependencies they take as
+parameters (a dependency merely offered by the router, and not taken, protects nothing)
 (``admin``: platform admins; ``member``/``team_member``: members of the acting organisation;
 ``venue``: a venue's API key; ``api_user``: any account). Every other handler declares its
 policy with ``opt={"access": Access.X}`` on the handler, its controller or its router, e.g.
@@ -56,12 +57,12 @@ _FROM_DEPENDENCY = (
 
 def access_of(handler: Any) -> Access | None:
     """The handler's policy: declared in its ``opt`` (on it or any layer above it), else
-    derived from its dependencies; None when it has neither."""
+    derived from the dependencies it takes; None when it has neither."""
     declared = handler.opt.get("access")
     if declared is not None:
         return Access(declared)
-    dependencies = handler.resolve_dependencies()
+    taken = handler.parsed_fn_signature.parameters
     for name, access in _FROM_DEPENDENCY:
-        if name in dependencies:
+        if name in taken:
             return access
     return None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
-from litestar import Controller, Litestar, MediaType, Request, Response, get, post
+from litestar import Controller, Litestar, MediaType, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from shared.errors import BiltenError, ProtocolError
 from shared.messages import ManifestPage, PairRequest, PairResponse, ScanAck, ScanFeed, decode
 from venue_server import live, pairing, relay
+from venue_server.access import Access
 from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
 from venue_server.dashboard import dashboard_router, template_config
 from venue_server.dashboard.devices import Heartbeat, note_request
@@ -114,7 +115,7 @@ class ScannerController(Controller):
     tags = ["scanner"]
     dependencies = {"device": Provide(provide_device, sync_to_thread=True)}
 
-    @post("/pair", status_code=200, sync_to_thread=True)
+    @post("/pair", status_code=200, sync_to_thread=True, opt={"access": Access.PAIRING_CODE})
     def pair(self, body: RawBody, services: Services) -> PairResponse:
         """Trade a one-time pairing code (a `PairRequest`) for a device token."""
         request = decode(body, PairRequest)
@@ -150,7 +151,7 @@ class ScannerController(Controller):
         return relay.scan_feed(services.store, cursor, limit)
 
 
-@get("/health", sync_to_thread=True, tags=["ops"])
+@get("/health", sync_to_thread=True, tags=["ops"], opt={"access": Access.PUBLIC})
 def health(services: Services) -> dict[str, Any]:
     sync = services.status.snapshot()
     scans, pending = services.store.scan_counts()
@@ -178,7 +179,13 @@ def health(services: Services) -> dict[str, Any]:
     }
 
 
-@get("/metrics", sync_to_thread=True, tags=["ops"], include_in_schema=False)
+@get(
+    "/metrics",
+    sync_to_thread=True,
+    tags=["ops"],
+    include_in_schema=False,
+    opt={"access": Access.PUBLIC},
+)
 def metrics(services: Services) -> Response[bytes]:
     return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
@@ -267,6 +274,7 @@ def create_app(
             version="1",
             description="Scanner API of the Bilten venue server (sync protocol v1).",
             path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"access": Access.PUBLIC}),
         ),
     )
     # Now, on this thread: the sync job's thread and the first stream must find one hub.
