@@ -15,7 +15,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from cloud.access import Access
 from cloud.admin.controllers import AdminController
 from cloud.cache import Cache, MemoryCache, RedisCache
-from cloud.db import make_engine, make_session_factory
+from cloud.db import MAX_ROW_ID, make_engine, make_session_factory
 from cloud.deps import (
     ORGANIZER_DEPENDENCIES,
     provide_cache,
@@ -25,7 +25,7 @@ from cloud.deps import (
     provide_settings,
     provide_venue,
 )
-from cloud.errors import CloudError
+from cloud.errors import CloudError, InvalidInput, NotFound
 from cloud.events.controllers import EventController, StorefrontController
 from cloud.media.controllers import MediaController
 from cloud.ops.health import HealthController
@@ -57,6 +57,8 @@ class MetricsController(PrometheusController):
     path = "/metrics"
     # For the monitoring system; the reverse proxy keeps it off the public internet.
     opt = {"access": Access.PUBLIC}
+    # Prometheus text, not part of the JSON API.
+    include_in_schema = False
 
 
 def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object]]:
@@ -64,6 +66,29 @@ def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object
     return Response(
         {"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
     )
+
+
+async def _storable_input(request: Request) -> None:
+    """Refuse, before any query runs, what no database column can hold: an id in the path
+    that no row can have (negative, or past the database's integer) is a 404 like any other
+    unknown id; a NUL character in the path, the query, a JSON body or a form (PostgreSQL
+    text cannot hold one) is a 400. Uploaded files (multipart) may hold any byte."""
+    for name, value in request.path_params.items():
+        if isinstance(value, int) and not 0 <= value <= MAX_ROW_ID:
+            raise NotFound(f"no such {name.removesuffix('_id')}")
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(f"{name} must not contain a NUL character")
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise InvalidInput(f"{name} must not contain a NUL character")
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    nul = _NUL_IN_BODY.get("json" if kind.endswith(("/json", "+json")) else kind)
+    if nul is not None and nul in await request.body():
+        raise InvalidInput("text must not contain a NUL character")
+
+
+# How a NUL character is spelled in the bodies that carry text.
+_NUL_IN_BODY = {"json": b"\\u0000", "application/x-www-form-urlencoded": b"%00"}
 
 
 def create_app(settings: CloudSettings) -> Litestar:
@@ -132,6 +157,7 @@ def create_app(settings: CloudSettings) -> Litestar:
                 "cache": cache,
             }
         ),
+        before_request=_storable_input,
         exception_handlers={
             CloudError: _cloud_error,
             RateLimited: rate_limited_response,
