@@ -227,6 +227,15 @@ class EventController(Controller):
         service.own_event(db, organizer_id, event_id)
         return KeyFile(keys=public_entries(db, [event_id]))
 
+    @post("/{event_id:int}/keys", status_code=201, sync_to_thread=True)
+    def rotate_key(
+        self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId, settings: Settings
+    ) -> KeyFile:
+        """Sign this event's tickets with a new key from now on (managers and owners); the
+        answer lists every key, the new one last. Tickets signed before stay valid."""
+        service.rotate_key(db, organizer_id, event_id, settings.master_key)
+        return KeyFile(keys=public_entries(db, [event_id]))
+
 
 class StorefrontController(Controller):
     """What anyone may read about an event on sale: no organizer data, no counters beyond
