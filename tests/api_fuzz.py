@@ -38,7 +38,7 @@ def fuzz(
     headers_for: Callable[[str], dict[str, str]],
     path_values: Callable[[str], dict[str, object]] | None = None,
     quick: int = 6,
-    long: int = 300,
+    long: int = 150,
     skip: frozenset[str] = frozenset(),
 ) -> FuzzRun:
     """Fuzz every operation of the server at ``base_url``; ``headers_for(path)`` names the
