@@ -5,45 +5,37 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from tests.cloud.conftest import Api
 
 
-@pytest.mark.parametrize(
-    ("path", "body"),
-    [
+def test_a_nul_character_anywhere_in_a_request_is_refused_with_400(
+    api: Api, client: TestClient[Any]
+) -> None:
+    org = api.signup()
+    for path, body in [
         ("/api/v1/venues", {"name": "Hall\u0000"}),
         ("/api/v1/orgs", {"name": "\u0000"}),
         ("/api/v1/auth/login", {"email": "a\u0000@example.org", "password": "correct horse"}),
-    ],
-)
-def test_a_nul_character_in_json_is_refused_with_400(
-    api: Api, client: TestClient[Any], path: str, body: dict[str, str]
-) -> None:
-    org = api.signup()
-    answer = client.post(path, json=body, headers=org.headers)
-    assert answer.status_code == 400, answer.text
-    assert "NUL" in answer.json()["detail"]
-
-
-def test_a_nul_character_in_the_query_or_a_form_is_refused(client: TestClient[Any]) -> None:
+    ]:
+        answer = client.post(path, json=body, headers=org.headers)
+        assert answer.status_code == 400, (path, answer.text)
+        assert "NUL" in answer.json()["detail"]
     assert client.get("/api/v1/shop/events", params={"q": "rock\u0000"}).status_code == 400
-    answer = client.post(
+    form = client.post(
         "/account/login",
         content=b"email=a%00%40example.org&password=x",
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
-    assert answer.status_code in {400, 403}  # 403 when the CSRF check comes first
+    assert form.status_code in {400, 403}  # 403 when the CSRF check comes first
+    assert client.get("/api/v1/venues", headers=org.headers).json() == []
 
 
-@pytest.mark.parametrize("event_id", [2**31, 2**63, 10**30])
-def test_an_id_no_row_can_have_is_404(api: Api, client: TestClient[Any], event_id: int) -> None:
+def test_an_id_no_row_can_have_is_404(api: Api, client: TestClient[Any]) -> None:
     org = api.signup()
-    assert client.get(f"/api/v1/events/{event_id}", headers=org.headers).status_code == 404
-    assert client.get(f"/api/v1/shop/events/{event_id}").status_code == 404
-    answer = client.get(
-        "/api/v1/events", headers={**org.headers, "Bilten-Organisation": "99999999999"}
-    )
-    assert answer.status_code == 400
+    for event_id in (2**31, 2**63, 10**30):
+        assert client.get(f"/api/v1/events/{event_id}", headers=org.headers).status_code == 404
+        assert client.get(f"/api/v1/shop/events/{event_id}").status_code == 404
+    too_big = {**org.headers, "Bilten-Organisation": "99999999999"}
+    assert client.get("/api/v1/events", headers=too_big).status_code == 400
