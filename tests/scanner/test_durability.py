@@ -40,7 +40,7 @@ from venue_server.store import CloudLink, VenueStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 
-ROUNDS = quick_or_long(20, 200)
+ROUNDS = quick_or_long(20, 100)
 TICKETS = 80
 FRAMES_PER_ROUND = 60
 LONGEST_LIFE = 1.5  # seconds the app may live after it is ready, before the kill

@@ -45,7 +45,7 @@ from venue_server.store import VenueStore
 
 pytestmark = pytest.mark.slow
 
-ROUNDS = quick_or_long(12, 50)
+ROUNDS = quick_or_long(12, 30)
 SEED = int(os.environ.get("BILTEN_KILL_SEED", random.randrange(2**32)))
 SYNC_INTERVAL = 0.3
 PAGE_MAX = 25  # the cloud's manifest page: the first pull of the venue takes 60 pages
