@@ -11,7 +11,7 @@ platform admin (403 for anyone else)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
@@ -44,7 +44,12 @@ ClientIp = NamedDependency[str]
 PageCache = NamedDependency[Any]
 
 
-def provide_db(state: State) -> Iterator[Session]:
+async def provide_db(state: State) -> AsyncIterator[Session]:
+    """A session for the request. Handlers use it in their worker thread and close it there
+    (``with db:``), handing the connection back to the pool at once. Made and closed on the
+    event loop, not in a worker thread: then a request's clean-up can never wait for a free
+    thread while every thread waits for a connection, and a request costs one thread hop, not
+    two. Closing a session its handler closed already does nothing."""
     factory: sessionmaker[Session] = state.session_factory
     session = factory()
     try:
