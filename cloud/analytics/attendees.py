@@ -83,6 +83,8 @@ def _admissions(session: Session, event_id: int, refs: Sequence[str]) -> dict[st
     ).all()
     found: dict[str, _Admission] = {}
     for ref, gate, at_ms in rows:
+        if ref is None:
+            continue
         seen = found.get(ref)
         if seen is None:
             found[ref] = _Admission(1, at_ms, gate)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, literal_column
+from sqlalchemy.orm import QueryableAttribute
 
 MINUTE_S = 60
 HOUR_S = 3600
@@ -42,16 +43,20 @@ class Granularity(StrEnum):
         return (moment - self.offset) // self.seconds * self.seconds + self.offset
 
 
-def bucket_start(column: ColumnElement[int], granularity: Granularity) -> ColumnElement[int]:
+def bucket_start(
+    column: QueryableAttribute[int | None], granularity: Granularity
+) -> ColumnElement[int | None]:
     """SQL for the start of the bucket holding ``column`` (Unix seconds)."""
-    size = literal_column(str(granularity.seconds))
-    offset = literal_column(str(granularity.offset))
+    size: ColumnElement[int] = literal_column(str(granularity.seconds))
+    offset: ColumnElement[int] = literal_column(str(granularity.offset))
     return (column - offset) // size * size + offset
 
 
-def minute_of(column_ms: ColumnElement[int]) -> ColumnElement[int]:
+def minute_of(column_ms: QueryableAttribute[int]) -> ColumnElement[int]:
     """SQL for the start (Unix seconds) of the minute holding ``column_ms`` (Unix ms)."""
-    return column_ms // literal_column("60000") * literal_column(str(MINUTE_S))
+    ms_per_minute: ColumnElement[int] = literal_column("60000")
+    minute: ColumnElement[int] = literal_column(str(MINUTE_S))
+    return column_ms // ms_per_minute * minute
 
 
 def auto_granularity(first: int, last: int) -> Granularity:

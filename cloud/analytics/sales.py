@@ -150,7 +150,7 @@ def _span(session: Session, event_id: int) -> tuple[int, int] | None:
     ).one()
     if first is None:
         return None
-    return int(first), max(int(last_paid), int(last_given_up or 0))
+    return int(first), max(int(last_paid or first), int(last_given_up or 0))
 
 
 def _fit(granularity: Granularity, first: int, last: int) -> Granularity:
@@ -176,7 +176,7 @@ def _paid_per_bucket(
         .where(Order.event_id == event_id, Order.paid_at.is_not(None))
         .group_by(bucket, Order.currency)
     ).all()
-    return [(int(b), c, int(o), int(t or 0), int(m or 0)) for b, c, o, t, m in rows]
+    return [(int(b or 0), c, int(o), int(t or 0), int(m or 0)) for b, c, o, t, m in rows]
 
 
 def _given_up_per_bucket(
@@ -201,7 +201,7 @@ def _given_up_per_bucket(
         )
         .group_by(bucket, Order.currency, Order.status)
     ).all()
-    return [(int(b), c, s, int(t or 0), int(m or 0)) for b, c, s, t, m in rows]
+    return [(int(b or 0), c, s, int(t or 0), int(m or 0)) for b, c, s, t, m in rows]
 
 
 def sales_buckets(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from cloud.analytics.csv_export import Cell
 from cloud.analytics.schemas import (
@@ -16,7 +15,7 @@ from cloud.analytics.schemas import (
     SalesReport,
     ThroughputReport,
 )
-from cloud.web.organizer.money import decimals
+from cloud.currencies import major
 
 Row = Sequence[Cell]
 
@@ -25,12 +24,6 @@ Row = Sequence[Cell]
 class Table:
     header: list[str]
     rows: list[Row]
-
-
-def major(amount: int, currency: str) -> Decimal:
-    """1250 EUR minor units as Decimal("12.50")."""
-    places = decimals(currency)
-    return Decimal(amount).scaleb(-places).quantize(Decimal(1).scaleb(-places))
 
 
 def _currencies(moneys: Iterable[Money]) -> list[str]:
