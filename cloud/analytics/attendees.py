@@ -9,10 +9,10 @@ number of rows announced."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.analytics.attendance import admitted_ticket
@@ -71,16 +71,9 @@ class _Admission:
     first_gate: str
 
 
-def _admissions(session: Session, event_id: int, refs: Sequence[str]) -> dict[str, _Admission]:
-    """How often each of ``refs`` was admitted, and the first admission (the shared order of
-    the hybrid clock, as conflicts are decided)."""
-    if not refs:
-        return {}
-    rows = session.execute(
-        select(Scan.ticket_ref, Scan.gate, Scan.scanned_at_ms)
-        .where(Scan.event_id == event_id, Scan.ticket_ref.in_(list(refs)), is_admission())
-        .order_by(Scan.ticket_ref, Scan.hlc, Scan.scan_id)
-    ).all()
+def _tally(rows: Iterable[tuple[str | None, str, int]]) -> dict[str, _Admission]:
+    """Admissions per ticket from (ticket, gate, time) rows in the shared order of the hybrid
+    clock (as conflicts are decided): how many, and the first."""
     found: dict[str, _Admission] = {}
     for ref, gate, at_ms in rows:
         if ref is None:
@@ -93,10 +86,43 @@ def _admissions(session: Session, event_id: int, refs: Sequence[str]) -> dict[st
     return found
 
 
+_ADMISSION = select(Scan.ticket_ref, Scan.gate, Scan.scanned_at_ms).order_by(
+    Scan.ticket_ref, Scan.hlc, Scan.scan_id
+)
+
+
+def _admissions(session: Session, event_id: int, refs: Sequence[str]) -> dict[str, _Admission]:
+    """The admissions of a page's tickets."""
+    if not refs:
+        return {}
+    rows = session.execute(
+        _ADMISSION.where(Scan.event_id == event_id, Scan.ticket_ref.in_(list(refs)), is_admission())
+    ).all()
+    return _tally(rows)
+
+
+def _admissions_between(
+    session: Session, event_id: int, low_id: int, high_id: int
+) -> dict[str, _Admission]:
+    """The admissions of the event's tickets with ids in [low_id, high_id]: an export batch's,
+    by one statement of the same shape for every batch (a list of a thousand ticket ids
+    would make each batch's statement new to the database)."""
+    rows = session.execute(
+        _ADMISSION.join(
+            Ticket, and_(Ticket.event_id == Scan.event_id, Ticket.ticket_ref == Scan.ticket_ref)
+        ).where(
+            Scan.event_id == event_id,
+            is_admission(),
+            Ticket.id >= low_id,
+            Ticket.id <= high_id,
+        )
+    ).all()
+    return _tally(rows)
+
+
 def _rows(
-    session: Session, event_id: int, tickets: Sequence[tuple[Ticket, str]]
+    tickets: Sequence[tuple[Ticket, str]], admissions: dict[str, _Admission]
 ) -> list[AttendeeOut]:
-    admissions = _admissions(session, event_id, [ticket.ticket_ref for ticket, _ in tickets])
     out = []
     for ticket, type_name in tickets:
         used = admissions.get(ticket.ticket_ref)
@@ -145,7 +171,9 @@ def attendee_page(
         total=count_attendees(session, event_id, wanted),
         offset=offset,
         limit=limit,
-        attendees=_rows(session, event_id, [(ticket, name) for ticket, name in tickets]),
+        attendees=_rows(
+            tickets, _admissions(session, event_id, [ticket.ticket_ref for ticket, _ in tickets])
+        ),
     )
 
 
@@ -185,7 +213,8 @@ def export_batches(
             ).all()
             if not tickets:
                 return
-            rows = _rows(session, event_id, [(ticket, name) for ticket, name in tickets])
+            low, high = tickets[0][0].id, tickets[-1][0].id
+            rows = _rows(tickets, _admissions_between(session, event_id, low, high))
             session.commit()
         after = tickets[-1][0].id
         yield rows
