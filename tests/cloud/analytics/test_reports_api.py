@@ -95,3 +95,26 @@ def test_sales_csv_has_a_column_per_currency(shop: Shop) -> None:
         ("2030-05-01T12:00:00Z", "1", "25.50"),
     ]
     assert rows[-1]["revenue_total_EUR"] == "76.50"
+
+
+def test_the_reports_are_in_the_openapi_document(client: TestClient[Any]) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    paths = schema["paths"]
+    for path in (
+        "/api/v1/events/{event_id}/sales",
+        "/api/v1/events/{event_id}/attendance",
+        "/api/v1/events/{event_id}/throughput",
+        "/api/v1/events/{event_id}/attendees",
+        "/api/v1/events/{event_id}/attendees.csv",
+        "/api/v1/reports/events",
+        "/api/v1/venues/{venue_id}/rotate-key",
+        "/api/v1/venues/{venue_id}/gates",
+    ):
+        assert path in paths, path
+    components = schema["components"]["schemas"]
+    for name in ("SalesReport", "AttendanceReport", "ThroughputReport", "AttendeePage"):
+        assert any(key.endswith(name) for key in components), name
+    parameters = {
+        p["name"] for p in paths["/api/v1/events/{event_id}/attendees"]["get"]["parameters"]
+    }
+    assert {"q", "type_id", "checked_in", "status", "limit", "offset"} <= parameters
