@@ -72,8 +72,7 @@ class AttendeesPages(Controller):
             found=found,
             pager=Pager(page_no, PER_PAGE, found.total, kept),
             values=dict(kept),
-            filtered=any(value for name, value in kept if name != "status")
-            or dict(kept)["status"] != "valid",
+            filtered=wanted != AttendeeFilter(),
         )
 
     @get("/attendees.csv", sync_to_thread=True)
