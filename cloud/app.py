@@ -13,6 +13,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from cloud.admin.controllers import AdminController
+from cloud.analytics.controllers import EventReportsController, OrganisationReportsController
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import make_engine, make_session_factory
 from cloud.deps import (
@@ -87,6 +88,8 @@ def create_app(settings: CloudSettings) -> Litestar:
             EventScansController,
             EventOrdersController,
             VoucherController,
+            EventReportsController,
+            OrganisationReportsController,
         ],
         dependencies=ORGANIZER_DEPENDENCIES,
     )
