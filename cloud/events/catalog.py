@@ -7,8 +7,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, Integer, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from cloud.events.models import Event, TicketType
@@ -151,11 +152,8 @@ def _stale_seats(session: Session, event_ids: list[int], now: int) -> dict[int, 
     return {type_id: int(total) for type_id, total in rows}
 
 
-def event_page(session: Session, event_id: int, now: int) -> EventPage | None:
-    """A published event as buyers see it, ended or not; None for drafts and unknown ids.
-
-    One query of plain columns, its seats left counted fresh: every buyer of an on-sale loads
-    this page first, so it must cost next to nothing and still tell the truth."""
+def _event_page_query() -> Select[Any]:
+    event_id, now = bindparam("event_id", type_=Integer), bindparam("now", type_=BigInteger)
     stale = (
         select(HoldItem.type_id, func.sum(HoldItem.quantity).label("seats"))
         .join(Hold, Hold.id == HoldItem.hold_id)
@@ -163,7 +161,7 @@ def event_page(session: Session, event_id: int, now: int) -> EventPage | None:
         .group_by(HoldItem.type_id)
         .subquery()
     )
-    rows = session.execute(
+    return (
         select(
             Event.id,
             Event.name,
@@ -190,7 +188,19 @@ def event_page(session: Session, event_id: int, now: int) -> EventPage | None:
         .outerjoin(stale, stale.c.type_id == TicketType.id)
         .where(Event.id == event_id, Event.published_at.is_not(None))
         .order_by(TicketType.id)
-    ).all()
+    )
+
+
+# Built once: every buyer of an on-sale loads the event's page first.
+_EVENT_PAGE = _event_page_query()
+
+
+def event_page(session: Session, event_id: int, now: int) -> EventPage | None:
+    """A published event as buyers see it, ended or not; None for drafts and unknown ids.
+
+    One query of plain columns, its seats left counted fresh: every buyer of an on-sale loads
+    this page first, so it must cost next to nothing and still tell the truth."""
+    rows = session.connection().execute(_EVENT_PAGE, {"event_id": event_id, "now": now}).all()
     if not rows:
         return None
     first = rows[0]

@@ -7,7 +7,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
-from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings
+from cloud.deps import Db, OrganizerId, Settings, Shop
 from cloud.orders import holds, service
 from cloud.orders.checkout import Line, checkout, order_lines, order_tickets
 from cloud.orders.models import Hold, HoldState, Order
@@ -101,32 +101,24 @@ class ShopController(Controller):
     the token the hold returned; without it no hold or order can be reached.
 
     Each handler closes its session (``with db``) in its own worker thread, handing the
-    connection back to the pool at once: the request's cleanup waits for a free worker
-    thread, and during an on-sale every one of them may be waiting for a connection."""
+    connection back to the pool at once, before its answer is encoded."""
 
     path = "/api/v1/shop"
     tags = ["shop"]
 
     @post("/holds", sync_to_thread=True)
-    def hold(
-        self,
-        data: JSONBody[HoldIn],
-        db: Db,
-        settings: Settings,
-        rate_limiter: Limiter,
-        client_ip: ClientIp,
-    ) -> HoldOut:
+    def hold(self, data: JSONBody[HoldIn], shop: Shop) -> HoldOut:
         # Holding is what takes seats off sale, so that is where bots are slowed down.
-        rate_limiter.enforce("checkout.ip", client_ip)
-        rate_limiter.enforce("checkout.account", data.buyer_email.strip().lower())
-        with db:
+        shop.rate_limiter.enforce("checkout.ip", shop.client_ip)
+        shop.rate_limiter.enforce("checkout.account", data.buyer_email.strip().lower())
+        with shop.db:
             new = holds.create_hold(
-                db,
+                shop.db,
                 event_id=data.event_id,
                 lines=[holds.HoldLine(item.type_id, item.quantity) for item in data.items],
                 email=data.buyer_email,
                 name=data.buyer_name,
-                hold_seconds=settings.hold_seconds,
+                hold_seconds=shop.settings.hold_seconds,
                 now=now_s(),
                 voucher=data.voucher,
             )
@@ -156,9 +148,10 @@ class ShopController(Controller):
             return _hold_out(db, holds.hold_by_token(db, token), token)
 
     @post("/holds/{token:str}/checkout", sync_to_thread=True)
-    def checkout(self, token: FromPath[str], db: Db, settings: Settings) -> OrderOut:
-        with db:
-            done = checkout(db, settings.master_key, token, provider_for(settings), now_s())
+    def checkout(self, token: FromPath[str], shop: Shop) -> OrderOut:
+        settings = shop.settings
+        with shop.db:
+            done = checkout(shop.db, settings.master_key, token, provider_for(settings), now_s())
         return _order_view(done.order, done.lines, done.tickets, done.start)
 
     @get("/orders/{token:str}", sync_to_thread=True)
