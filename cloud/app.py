@@ -14,6 +14,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from cloud.access import Access
 from cloud.admin.controllers import AdminController
+from cloud.analytics.controllers import EventReportsController, OrganisationReportsController
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import MAX_ROW_ID, make_engine, make_session_factory
 from cloud.deps import (
@@ -23,6 +24,7 @@ from cloud.deps import (
     provide_db,
     provide_rate_limiter,
     provide_settings,
+    provide_shop,
     provide_venue,
 )
 from cloud.errors import CloudError, InvalidInput, NotFound
@@ -115,6 +117,8 @@ def create_app(settings: CloudSettings) -> Litestar:
             EventScansController,
             EventOrdersController,
             VoucherController,
+            EventReportsController,
+            OrganisationReportsController,
         ],
         dependencies=ORGANIZER_DEPENDENCIES,
     )
@@ -140,6 +144,7 @@ def create_app(settings: CloudSettings) -> Litestar:
         ],
         dependencies={
             "db": Provide(provide_db),
+            "shop": Provide(provide_shop),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "rate_limiter": Provide(provide_rate_limiter, sync_to_thread=False),
             "client_ip": Provide(provide_client_ip, sync_to_thread=False),
@@ -163,7 +168,13 @@ def create_app(settings: CloudSettings) -> Litestar:
             RateLimited: rate_limited_response,
             NotFoundException: not_found,
         },
-        middleware=[PrometheusConfig(app_name="bilten_cloud", prefix="bilten_cloud").middleware],
+        # group_path: requests are counted by route ("/api/v1/shop/holds/{token}"), not by
+        # the path asked for, which would make a new time series of every buyer's token.
+        middleware=[
+            PrometheusConfig(
+                app_name="bilten_cloud", prefix="bilten_cloud", group_path=True
+            ).middleware
+        ],
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         openapi_config=OpenAPIConfig(

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cloud.addresses import email_address
 from cloud.clock import now_s
 from cloud.errors import InvalidInput
 from cloud.notifications.kinds import KINDS
@@ -45,9 +46,18 @@ def enqueue_email(
         "next_attempt_at": 0,
         "created_at": now_s(),
     }
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(OutboxMessage).values(values)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    connection = session.connection()
+    connection.execute(_ENQUEUE[connection.dialect.name == "sqlite"], values)
+
+
+# Built once per dialect (every checkout queues a confirmation): the first message under an
+# idempotency key wins.
+_ENQUEUE = {
+    embedded: dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]
+    )
+    for embedded, dialect in ((True, sqlite), (False, postgresql))
+}
 
 
 def _check(to: str, template: str, context: dict[str, Any]) -> None:
@@ -57,9 +67,7 @@ def _check(to: str, template: str, context: dict[str, Any]) -> None:
     missing = [name for name in kind.required if name not in context]
     if missing:
         raise InvalidInput(f"the {template} email needs {', '.join(missing)} in its context")
-    local, at, domain = to.rpartition("@")
-    if not (at and local and "." in domain) or any(c.isspace() or c in "<>,;" for c in to):
-        raise InvalidInput(f"{to!r} is not an email address (name@example.org)")
+    email_address(to, "recipient")
     try:
         json.dumps(context)
     except (TypeError, ValueError) as exc:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cloud.addresses import email_address
 from cloud.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from cloud.notifications.outbox import enqueue_email
 from cloud.orgs.service import add_organisation
@@ -43,7 +44,7 @@ def sign_up(
     """A new account; with ``organisation`` (a name) also that organisation, owned by the new
     user. The verification email is queued in the same transaction."""
     user = User(
-        email=normal_email(email),
+        email=normal_email(email_address(email)),
         name=name.strip(),
         password_hash=hash_password(password),
         created_at=now,

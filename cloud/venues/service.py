@@ -25,6 +25,21 @@ def register_venue(session: Session, organizer_id: int, name: str) -> tuple[Venu
     return venue, api_key
 
 
+def rotate_key(session: Session, organizer_id: int, venue_id: int) -> tuple[Venue, str]:
+    """Give the venue a new API key, shown only now; the old one stops working with this
+    commit (every venue request looks its key up anew). The venue server must be paired
+    again with the new key."""
+    # Locked, so of two rotations at once the second waits and its key is the one that works.
+    venue = session.get(Venue, venue_id, with_for_update=True)
+    if venue is None or venue.organizer_id != organizer_id:
+        session.rollback()
+        raise NotFound(f"venue {venue_id} not found")
+    api_key = new_api_key()
+    venue.api_key_hash = digest(api_key)
+    session.commit()
+    return venue, api_key
+
+
 def list_venues(session: Session, organizer_id: int) -> Sequence[Venue]:
     return session.scalars(
         select(Venue).where(Venue.organizer_id == organizer_id).order_by(Venue.id)
