@@ -153,6 +153,7 @@ class World:
             "HS256",
         )
         self.principals.append(Principal("owner's expired token", headers=_bearer(expired)))
+        self.venue_id = venue["venue_id"]
         self.e1 = self._event(owner, venue["venue_id"], "Members' event")
         self.e2 = self._event(owner, venue["venue_id"], "Shop event")
         self.type_id = self._post(
@@ -246,7 +247,7 @@ class World:
     def _order(self, event_id: int, type_id: int, user_id: int | None) -> str:
         factory = self.client.app.state.session_factory
         with factory() as session:
-            _, token = create_hold(
+            token = create_hold(
                 session,
                 event_id=event_id,
                 lines=[HoldLine(type_id, 1)],
@@ -255,7 +256,7 @@ class World:
                 hold_seconds=600,
                 now=now_s(),
                 user_id=user_id,
-            )
+            ).token
             session.commit()
         answer = self.client.post(f"/api/v1/shop/holds/{token}/checkout")
         assert answer.status_code == 201, answer.text
@@ -304,6 +305,7 @@ class World:
                 if grant and route.method != "GET"
                 else self.bystander
             ),
+            "venue_id": lambda: self.venue_id,
             "type_id": lambda: self.type_id,
             "voucher_id": lambda: self.voucher_id,
             "ticket_id": lambda: self.ticket_id,
