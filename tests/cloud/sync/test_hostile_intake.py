@@ -44,6 +44,11 @@ EDGES = {
     "NUL in the note": {"note": "a\x00b"},
     "lone surrogate": {"gate": "\ud800"},
 }
+# Valid for the protocol (a ticket's event id has 32 bits), unknown to any database here.
+KEPT_WITHOUT_EVENT = {
+    "event id past 31 bits": {"event_id": 2**31},
+    "largest": {"event_id": 2**32 - 1},
+}
 
 
 @pytest.mark.parametrize("edge", list(EDGES))
@@ -58,6 +63,20 @@ def test_values_no_database_stores_are_refused_with_400(
     )
     assert answer.status_code == 400, answer.text
     assert _held(client, venue_headers) == 0
+
+
+@pytest.mark.parametrize("edge", list(KEPT_WITHOUT_EVENT))
+def test_a_scan_for_an_event_id_no_database_has_is_kept_at_the_venue(
+    client: TestClient[Any], venue_headers: dict[str, str], edge: str
+) -> None:
+    body = json.dumps({"v": 1, "scans": [_scan(**KEPT_WITHOUT_EVENT[edge])]}).encode()
+    answer = client.post(
+        "/api/v1/venue/scans",
+        content=body,
+        headers={**venue_headers, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert _held(client, venue_headers) == 1
 
 
 @settings(
