@@ -8,13 +8,15 @@ from litestar.params import FromPath, QueryParameter
 from cloud.admin import service
 from cloud.admin.schemas import AdminOrganisationOut, AdminUserOut
 from cloud.clock import now_s
+from cloud.db import MAX_ROW_ID
 from cloud.deps import ADMIN_DEPENDENCIES, AdminUser, Db
 from cloud.orgs.models import Organisation
 from cloud.orgs.service import members as org_members
 from cloud.users.models import User
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0)]
+# Past the last row the page is empty; the bound keeps the number inside a database integer.
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ROW_ID)]
 Query = Annotated[str | None, QueryParameter(max_length=200)]
 
 

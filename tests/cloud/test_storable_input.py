@@ -7,6 +7,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from cloud.clock import now_s
+from cloud.users.admins import make_admin
 from tests.cloud.conftest import Api
 
 
@@ -39,3 +41,19 @@ def test_an_id_no_row_can_have_is_404(api: Api, client: TestClient[Any]) -> None
         assert client.get(f"/api/v1/shop/events/{event_id}").status_code == 404
     too_big = {**org.headers, "Bilten-Organisation": "99999999999"}
     assert client.get("/api/v1/events", headers=too_big).status_code == 400
+
+
+def test_an_offset_past_any_row_is_refused_not_a_server_error(client: TestClient[Any]) -> None:
+    with client.app.state.session_factory() as session:
+        make_admin(
+            session, "root@example.org", name="Root", password=lambda: "correct horse", now=now_s()
+        )
+        session.commit()
+    login = client.post(
+        "/api/v1/auth/login", json={"email": "root@example.org", "password": "correct horse"}
+    )
+    admin = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    for path in ("/api/v1/admin/users", "/api/v1/admin/orgs"):
+        answer = client.get(path, params={"offset": 2**64}, headers=admin)
+        assert answer.status_code == 400, answer.text
+        assert client.get(path, params={"offset": 10**6}, headers=admin).json() == []
