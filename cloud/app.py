@@ -12,7 +12,11 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
-from cloud.admin.controllers import AdminController
+from cloud.admin.controllers import (
+    AdminController,
+    AdminEventsController,
+    AdminPlatformController,
+)
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import make_engine, make_session_factory
 from cloud.deps import (
@@ -100,6 +104,8 @@ def create_app(settings: CloudSettings) -> Litestar:
             AuthController,
             OrganisationController,
             AdminController,
+            AdminEventsController,
+            AdminPlatformController,
             StorefrontController,
             MediaController,
             ShopController,

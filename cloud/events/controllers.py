@@ -52,6 +52,8 @@ def _out(db: Session, event: Event, key_id: int, store: MediaStore) -> EventOut:
         published_at=_moment(event.published_at),
         image_url=_url(store, event.image),
         thumbnail_url=_url(store, event.image_thumbnail),
+        hidden_at=_moment(event.hidden_at),
+        hidden_reason=event.hidden_reason,
     )
 
 

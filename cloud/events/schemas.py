@@ -56,6 +56,10 @@ class EventOut(msgspec.Struct):
     published_at: datetime | None = None
     image_url: str | None = None
     thumbnail_url: str | None = None
+    # Set when the platform's team took the event off sale, with the reason they gave; it
+    # cannot be published again until they restore it.
+    hidden_at: datetime | None = None
+    hidden_reason: str | None = None
 
 
 MAX_CAPACITY = 10_000_000

@@ -67,6 +67,7 @@ class AuthController(Controller):
             data.password,
             data.name,
             organisation=data.organisation,
+            organisation_approved=not settings.approve_organisations,
             public_url=settings.public_url,
             now=now,
         )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import upgrade
 from cloud.notifications.config import SmtpSettings
+from cloud.notifications.couriers import EmailCourier
 from cloud.notifications.delivery import Delivery, RetryPolicy
 from cloud.notifications.mailers import SmtpMailer
 from tests.support import free_port
@@ -143,8 +144,7 @@ def make_delivery(
 ) -> Delivery:
     return Delivery(
         sessions=sessions,
-        mailer=SmtpMailer(smtp.settings(password)),
-        sender=SENDER,
+        courier=EmailCourier(SmtpMailer(smtp.settings(password)), SENDER),
         clock=clock,
         policy=policy or RetryPolicy(),
     )

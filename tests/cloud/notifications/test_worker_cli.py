@@ -64,11 +64,11 @@ def test_the_worker_sends_retries_and_dead_letters_and_the_outbox_command_lists_
     assert PASSWORD not in worker.stdout + worker.stderr
     assert "sending email through the SMTP server at 127.0.0.1:" in worker.stderr
     [header, busy] = queued.stdout.splitlines()
-    assert header.split()[:4] == ["ID", "TO", "TEMPLATE", "ATTEMPTS"]
-    assert busy.split()[1:4] == ["busy@example.org", "verify_email", "1"]
+    assert header.split()[:5] == ["ID", "CHANNEL", "TO", "TEMPLATE", "ATTEMPTS"]
+    assert busy.split()[1:5] == ["email", "busy@example.org", "verify_email", "1"]
     assert busy.endswith("451 4.2.1 Mailbox busy, try later")
     [_, gone] = dead.stdout.splitlines()
-    assert gone.split()[1:5] == ["gone@example.org", "verify_email", "1", "-"]
+    assert gone.split()[1:6] == ["email", "gone@example.org", "verify_email", "1", "-"]
     assert gone.endswith("550 5.1.1 No such user here")
 
 
@@ -82,4 +82,4 @@ def test_without_smtp_the_worker_writes_mail_to_a_folder_and_says_so(tmp_path: P
     [mail] = (tmp_path / "mail").glob("*.eml")
     text = mail.read_text()
     assert "To: ada@example.org" in text and "Subject: Confirm your email address" in text
-    assert waiting.stdout == "" and "no emails waiting" in waiting.stderr
+    assert waiting.stdout == "" and "no messages waiting" in waiting.stderr
