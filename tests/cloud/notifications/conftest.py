@@ -1,5 +1,6 @@
-"""A real SMTP server (aiosmtpd) on loopback that keeps what it accepted, a migrated outbox
-on SQLite and PostgreSQL, and a clock the tests move by hand."""
+"""A real SMTP server (aiosmtpd) and a local SMS provider (a real HTTP server) on loopback
+that keep what they accepted, a migrated outbox on SQLite and PostgreSQL, and a clock the
+tests move by hand."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from cloud.notifications.config import SmtpSettings
 from cloud.notifications.couriers import EmailCourier
 from cloud.notifications.delivery import Delivery, RetryPolicy
 from cloud.notifications.mailers import SmtpMailer
+from tests.cloud.notifications.sms_sink import SmsSink, running_sms_sink
 from tests.support import free_port
 
 SENDER = "Bilten Tickets <tickets@bilten.example>"
@@ -87,6 +89,13 @@ class SmtpServer:
     @property
     def url(self) -> str:
         return f"smtp://{LOGIN}:{PASSWORD}@127.0.0.1:{self.port}"
+
+
+@pytest.fixture
+def sms_sink() -> Iterator[SmsSink]:
+    """A local SMS provider (a real HTTP server) that accepts texts unless told otherwise."""
+    with running_sms_sink() as sink:
+        yield sink
 
 
 @pytest.fixture
