@@ -31,6 +31,7 @@ from cloud.deps import (
 from cloud.errors import CloudError
 from cloud.events.controllers import EventController, StorefrontController
 from cloud.media.controllers import MediaController
+from cloud.notifications.controllers import HolderMessagesController
 from cloud.ops.health import HealthController
 from cloud.orders.controllers import EventOrdersController, ShopController
 from cloud.orders.webhooks import PaymentWebhookController
@@ -91,6 +92,7 @@ def create_app(settings: CloudSettings) -> Litestar:
             EventScansController,
             EventOrdersController,
             VoucherController,
+            HolderMessagesController,
         ],
         dependencies=ORGANIZER_DEPENDENCIES,
     )

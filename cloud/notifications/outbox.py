@@ -4,12 +4,13 @@ and give a dead one another chance."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -72,6 +73,44 @@ def enqueue_text(
     )
 
 
+def enqueue_many(
+    session: Session,
+    channel: str,
+    *,
+    recipients: list[str],
+    template: str,
+    context: dict[str, Any],
+    batch: str,
+) -> int:
+    """Queue the same message to each of ``recipients`` in one statement, as copies of
+    ``batch`` (each keyed by it, so queueing the batch twice adds nothing). Every recipient
+    is checked first: one bad address refuses the whole batch. Returns how many were
+    queued."""
+    for to in recipients:
+        _check(channel, to, template, context)
+    if not recipients:
+        return 0
+    now = now_s()
+    rows = [
+        {
+            "id": str(uuid.uuid4()),
+            "channel": channel,
+            "recipient": to,
+            "template": template,
+            "context": context,
+            "idempotency_key": f"{batch}:{_digest(channel, to)}",
+            "status": OutboxStatus.QUEUED,
+            "attempts": 0,
+            "next_attempt_at": 0,
+            "created_at": now,
+            "batch": batch,
+        }
+        for to in recipients
+    ]
+    session.execute(insert(OutboxMessage), rows)
+    return len(rows)
+
+
 def _insert(
     session: Session,
     channel: str,
@@ -100,6 +139,19 @@ def _insert(
     session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]))
 
 
+def _digest(channel: str, to: str) -> str:
+    # Keys stay short whatever the address's length.
+    return hashlib.sha256(f"{channel}:{to}".encode()).hexdigest()[:40]
+
+
+def is_deliverable(channel: str, to: str) -> bool:
+    """Whether ``to`` is an address (or number) the channel can send to at all."""
+    if channel == Channel.SMS:
+        return is_phone(to)
+    local, at, domain = to.rpartition("@")
+    return bool(at and local and "." in domain) and not any(c.isspace() or c in "<>,;" for c in to)
+
+
 def _check(channel: str, to: str, template: str, context: dict[str, Any]) -> None:
     kind = KINDS.get(template)
     if kind is None:
@@ -109,13 +161,10 @@ def _check(channel: str, to: str, template: str, context: dict[str, Any]) -> Non
     missing = [name for name in kind.required if name not in context]
     if missing:
         raise InvalidInput(f"the {template} message needs {', '.join(missing)} in its context")
-    if channel == Channel.SMS:
-        if not is_phone(to):
+    if not is_deliverable(channel, to):
+        if channel == Channel.SMS:
             raise InvalidInput(f"{to!r} is not a mobile number in international form (+49...)")
-    else:
-        local, at, domain = to.rpartition("@")
-        if not (at and local and "." in domain) or any(c.isspace() or c in "<>,;" for c in to):
-            raise InvalidInput(f"{to!r} is not an email address (name@example.org)")
+        raise InvalidInput(f"{to!r} is not an email address (name@example.org)")
     try:
         json.dumps(context)
     except (TypeError, ValueError) as exc:

@@ -20,6 +20,7 @@ from cloud.web.deps import provide_current_user
 from cloud.web.errors import PAGE_EXCEPTION_HANDLERS
 from cloud.web.orders import OrderPages
 from cloud.web.organizer import ORGANIZER_HANDLERS
+from cloud.web.phone import AccountPhonePages
 from cloud.web.security import SecurityHeaders, security_headers
 from cloud.web.shop import StorefrontPages
 from cloud.web.templating import STATIC_DIR, STATIC_PATH
@@ -36,6 +37,7 @@ def web_handlers(settings: CloudSettings) -> list[Any]:
             CartPages,
             OrderPages,
             AccountPages,
+            AccountPhonePages,
             *ORGANIZER_HANDLERS,
             *ADMIN_PAGE_HANDLERS,
         ],

@@ -11,6 +11,7 @@ from typing import Any
 from cloud.web.organizer.event_page import EventPage
 from cloud.web.organizer.events import EventsPages
 from cloud.web.organizer.home import OrganizerHome
+from cloud.web.organizer.messages import HolderMessagePages
 from cloud.web.organizer.sale import OrderActions
 from cloud.web.organizer.team import TeamPages
 from cloud.web.organizer.ticket_types import TicketTypeForms
@@ -27,4 +28,5 @@ ORGANIZER_HANDLERS: list[Any] = [
     VoucherForms,
     OrderActions,
     TeamPages,
+    HolderMessagePages,
 ]
