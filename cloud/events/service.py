@@ -15,7 +15,7 @@ from cloud.events.schemas import MAX_DESCRIPTION, MAX_ENTRIES_LIMIT
 from cloud.events.signing import create_signing_key, current_key
 from cloud.events.stock import set_capacity
 from cloud.media.images import prepare_image
-from cloud.media.store import MediaStore
+from cloud.media.store import MediaStore, Rendition
 from cloud.orgs.models import Organisation
 from cloud.timestamps import to_unix
 from cloud.venues.models import Venue
@@ -153,6 +153,13 @@ def set_event_image(
     renditions = prepare_image(data)
     image = store.put(renditions.image, renditions.content_type)
     thumbnail = store.put(renditions.thumbnail, renditions.content_type)
+    store.put_renditions(
+        image,
+        [
+            Rendition(size.width, store.put(size.data, renditions.content_type))
+            for size in renditions.sizes
+        ],
+    )
     event = own_event(session, organizer_id, event_id)
     event.image, event.image_thumbnail = image, thumbnail
     session.commit()
