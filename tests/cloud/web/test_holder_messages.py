@@ -116,9 +116,7 @@ def test_every_holder_gets_one_copy_and_a_second_send_of_the_form_adds_nothing(
     engine.dispose()
     done = organizer.get(page).text
     assert "3 of 4 delivered, 1 failed" in done and '<meta http-equiv="refresh"' not in done
-    log = api.client.get(
-        f"/api/v1/events/{shop.event_id}/messages", headers=shop.organizer.headers
-    )
+    log = api.client.get(f"/api/v1/events/{shop.event_id}/messages", headers=shop.organizer.headers)
     [summary] = log.json()
     assert (summary["emails"], summary["texts"], summary["sent"], summary["dead"]) == (3, 1, 3, 1)
 
