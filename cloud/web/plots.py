@@ -16,6 +16,7 @@ _LEFT = 56
 _BOTTOM = 28
 _TOP = 12
 _RIGHT = 8
+_TICKS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,14 +25,13 @@ class Point:
     value: int
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value`` (at least 1)."""
-    if value <= 1:
-        return 1
+def _nice_step(value: int, ticks: int) -> int:
+    """The smallest 1, 2 or 5 times a power of ten that ``ticks`` steps reach ``value``
+    with (at least 1): round labels on the y axis."""
     step = 1
     while True:
         for factor in (1, 2, 5):
-            if step * factor >= value:
+            if step * factor * ticks >= value:
                 return step * factor
         step *= 10
 
@@ -47,7 +47,8 @@ def bar_chart(
     value as people read it (money, say); ``label_every`` labels every n-th bar on the x axis
     (by default about eight labels)."""
     count = max(len(points), 1)
-    top = _nice_ceiling(max((p.value for p in points), default=0))
+    step_value = _nice_step(max((p.value for p in points), default=0), _TICKS)
+    top = step_value * _TICKS
     plot_w = WIDTH - _LEFT - _RIGHT
     plot_h = HEIGHT - _TOP - _BOTTOM
     slot = plot_w / count
@@ -58,9 +59,9 @@ def bar_chart(
         f'aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{html.escape(title)}</title>",
     ]
-    for step in range(5):
-        value = top * step // 4
-        y = _TOP + plot_h - plot_h * step / 4
+    for step in range(_TICKS + 1):
+        value = step_value * step
+        y = _TOP + plot_h - plot_h * step / _TICKS
         parts.append(
             f'<line x1="{_LEFT}" x2="{WIDTH - _RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#d5dbe1" stroke-width="1"/>'
