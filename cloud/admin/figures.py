@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from cloud.events.models import Event, TicketType
@@ -114,7 +114,9 @@ def platform_figures(session: Session, *, now: int, days: int = 30) -> PlatformF
             )
             or 0
         ),
-        active_events=int(session.scalar(select(func.count()).where(*_on_sale(now))) or 0),
+        active_events=int(
+            session.scalar(select(func.count()).select_from(Event).where(*_on_sale(now))) or 0
+        ),
         top_events=_top_events(session, now),
         users=int(session.scalar(select(func.count()).select_from(User)) or 0),
         organisations=int(session.scalar(select(func.count()).select_from(Organisation)) or 0),
@@ -130,7 +132,7 @@ def platform_figures(session: Session, *, now: int, days: int = 30) -> PlatformF
     )
 
 
-def _on_sale(now: int) -> tuple[object, ...]:
+def _on_sale(now: int) -> tuple[ColumnElement[bool], ...]:
     return (
         Event.published_at.is_not(None),
         Event.hidden_at.is_(None),
@@ -155,9 +157,12 @@ def _sales(session: Session, first: date, since: int, days: int) -> list[DaySale
     orders_by_day: dict[int, int] = defaultdict(int)
     revenue_by_day: dict[int, dict[str, int]] = defaultdict(dict)
     for day_number, currency, count, total in money:
-        orders_by_day[int(day_number)] += int(count)
-        revenue_by_day[int(day_number)][currency] = int(total or 0)
-    tickets_by_day = {int(day_number): int(total or 0) for day_number, total in tickets}
+        if day_number is not None:  # never: only paid orders are counted
+            orders_by_day[int(day_number)] += int(count)
+            revenue_by_day[int(day_number)][currency] = int(total or 0)
+    tickets_by_day = {
+        int(day_number): int(total or 0) for day_number, total in tickets if day_number is not None
+    }
     out = []
     for offset in range(days):
         day = first + timedelta(days=offset)
