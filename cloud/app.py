@@ -17,6 +17,7 @@ from cloud.admin.controllers import (
     AdminEventsController,
     AdminPlatformController,
 )
+from cloud.analytics.controllers import EventReportsController, OrganisationReportsController
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import make_engine, make_session_factory
 from cloud.deps import (
@@ -26,6 +27,7 @@ from cloud.deps import (
     provide_db,
     provide_rate_limiter,
     provide_settings,
+    provide_shop,
     provide_venue,
 )
 from cloud.errors import CloudError
@@ -93,6 +95,8 @@ def create_app(settings: CloudSettings) -> Litestar:
             EventOrdersController,
             VoucherController,
             HolderMessagesController,
+            EventReportsController,
+            OrganisationReportsController,
         ],
         dependencies=ORGANIZER_DEPENDENCIES,
     )
@@ -120,6 +124,7 @@ def create_app(settings: CloudSettings) -> Litestar:
         ],
         dependencies={
             "db": Provide(provide_db),
+            "shop": Provide(provide_shop),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "rate_limiter": Provide(provide_rate_limiter, sync_to_thread=False),
             "client_ip": Provide(provide_client_ip, sync_to_thread=False),
@@ -142,7 +147,13 @@ def create_app(settings: CloudSettings) -> Litestar:
             RateLimited: rate_limited_response,
             NotFoundException: not_found,
         },
-        middleware=[PrometheusConfig(app_name="bilten_cloud", prefix="bilten_cloud").middleware],
+        # group_path: requests are counted by route ("/api/v1/shop/holds/{token}"), not by
+        # the path asked for, which would make a new time series of every buyer's token.
+        middleware=[
+            PrometheusConfig(
+                app_name="bilten_cloud", prefix="bilten_cloud", group_path=True
+            ).middleware
+        ],
         template_config=template_config(),
         csrf_config=csrf_config(settings),
         openapi_config=OpenAPIConfig(title="Bilten cloud API", version="1.0.0", path="/schema"),

@@ -159,13 +159,58 @@ def _glob_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "*?[]\\" else ch for ch in text)
 
 
+class _Flight:
+    __slots__ = ("done", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: bytes | None = None
+
+
+class _SingleFlight:
+    """Concurrent misses of one key in this process wait for the first one's value instead
+    of each producing it: in an on-sale's first second every buyer asks for the same page
+    while it is not cached yet."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[tuple[int, str], _Flight] = {}
+
+    def run(self, cache: Cache, key: str, produce: Callable[[], bytes]) -> bytes:
+        slot = (id(cache), key)
+        with self._lock:
+            flight = self._flights.get(slot)
+            leading = flight is None
+            if flight is None:
+                flight = self._flights[slot] = _Flight()
+        if not leading:
+            flight.done.wait()
+            # None: the first one failed, and its error went to its own caller.
+            return flight.value if flight.value is not None else produce()
+        try:
+            flight.value = produce()
+            return flight.value
+        finally:
+            with self._lock:
+                del self._flights[slot]
+            flight.done.set()
+
+
+_flights = _SingleFlight()
+
+
 def cached(cache: Cache, key: str, ttl_s: float, produce: Callable[[], bytes]) -> bytes:
     """The cached value of ``key``, or ``produce()``'s, stored for ``ttl_s`` seconds."""
     value = cache.get(key)
-    if value is None:
-        value = produce()
-        cache.set(key, value, ttl_s)
-    return value
+    if value is not None:
+        return value
+
+    def fill() -> bytes:
+        fresh = produce()
+        cache.set(key, fresh, ttl_s)
+        return fresh
+
+    return _flights.run(cache, key, fill)
 
 
 def event_page_key(event_id: int, variant: str = "") -> str:

@@ -19,30 +19,42 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _serve(args: argparse.Namespace) -> int:
     import os
-    from dataclasses import replace
 
     import uvicorn
 
-    from cloud.app import create_app
+    from cloud.asgi import DATA_DIR_VARIABLE
     from cloud.db import make_engine
     from cloud.migrate import prepare
 
+    if args.workers < 1:
+        raise SystemExit("bilten cloud serve: --workers must be at least 1")
     settings = _settings(args)
-    if not os.environ.get("BILTEN_PUBLIC_URL"):
-        # Links in emails point at the address this server answers on, unless told otherwise.
-        settings = replace(settings, public_url=f"http://{args.host}:{args.port}")
     engine = make_engine(settings.database_url)
     try:
         prepare(engine, embedded=settings.is_embedded_database)
     finally:
         engine.dispose()
+    # Every process builds its app from the environment, with the secrets _settings has just
+    # made sure exist in the data folder. Links in emails point at the address this server
+    # answers on, unless BILTEN_PUBLIC_URL says otherwise.
+    os.environ[DATA_DIR_VARIABLE] = str(settings.data_dir)
+    os.environ.setdefault("BILTEN_PUBLIC_URL", f"http://{args.host}:{args.port}")
     print(f"bilten cloud: http://{args.host}:{args.port} (data in {settings.data_dir})", flush=True)
+    if args.workers > 1 and settings.redis_url is None:
+        print(
+            f"bilten cloud: {args.workers} processes without BILTEN_REDIS_URL: each keeps its "
+            "own rate limits and page cache",
+            file=sys.stderr,
+            flush=True,
+        )
     # proxy_headers off: only BILTEN_TRUSTED_PROXIES decides whose X-Forwarded-For is believed
     # (uvicorn would otherwise believe any request from 127.0.0.1).
     uvicorn.run(
-        create_app(settings),
+        "cloud.asgi:app_from_environment",
+        factory=True,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         log_level="info",
         proxy_headers=False,
     )
@@ -172,6 +184,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--data", help=data_help)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (default 1); with more than one, set "
+        "BILTEN_REDIS_URL so they share rate limits and the page cache",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="apply database migrations")

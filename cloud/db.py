@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -22,6 +23,8 @@ class Base(DeclarativeBase):
 
 
 WORKER_THREADS = 40
+# A pooled connection idle for longer than this is pinged before use (see ping_if_idle).
+IDLE_PING_S = 5.0
 
 
 def make_engine(url: str) -> Engine:
@@ -33,7 +36,30 @@ def make_engine(url: str) -> Engine:
     # As many connections as worker threads (anyio's default limit of 40 runs the sync
     # handlers): a thread that waits for a connection while every connection belongs to a
     # request whose clean-up waits for a thread would stall the process.
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=WORKER_THREADS - 10)
+    engine = create_engine(url, pool_size=10, max_overflow=WORKER_THREADS - 10)
+    dialect = engine.dialect
+
+    def ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        """Ping a pooled connection before use only when it sat idle for a while: one that a
+        request handed back moments ago is as good as a ping would show, and pinging every
+        checkout (``pool_pre_ping``) costs each request a round trip to the database. If the
+        server restarts within those seconds, the request that finds out fails and the pool
+        replaces all its connections at once."""
+        returned = record.info.get("checked_in_at")
+        if returned is not None and time.monotonic() - returned < IDLE_PING_S:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
+
+    event.listen(engine, "checkin", _note_checkin)
+    event.listen(engine, "checkout", ping_if_idle)
+    return engine
+
+
+def _note_checkin(_dbapi_conn: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
 
 
 def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -13,6 +13,7 @@ class Action(StrEnum):
     ORDER_REFUNDED = "order.refunded"
     TICKET_REVOKED = "ticket.revoked"
     VENUE_KEY_CREATED = "venue.key_created"
+    VENUE_KEY_ROTATED = "venue.key_rotated"
     EVENT_KEY_CREATED = "event.key_created"
     ORG_CREATED = "org.created"
     MEMBER_ADDED = "member.added"
@@ -42,6 +43,7 @@ _LABELS = {
     Action.ORDER_REFUNDED: "Order refunded",
     Action.TICKET_REVOKED: "Ticket revoked",
     Action.VENUE_KEY_CREATED: "Venue API key created",
+    Action.VENUE_KEY_ROTATED: "Venue API key replaced",
     Action.EVENT_KEY_CREATED: "Event signing key created",
     Action.ORG_CREATED: "Organisation created",
     Action.MEMBER_ADDED: "Member added",

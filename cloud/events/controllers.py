@@ -9,7 +9,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter, RawBody
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
-from cloud.deps import Db, OrganizerId, Settings
+from cloud.deps import Db, OrganizerId, Settings, Shop
 from cloud.errors import NotFound
 from cloud.events import catalog, service
 from cloud.events.models import Event, TicketType
@@ -281,11 +281,12 @@ class StorefrontController(Controller):
         ]
 
     @get("/{event_id:int}", sync_to_thread=True)
-    def event(self, event_id: FromPath[int], db: Db, settings: Settings) -> Storefront:
+    def event(self, event_id: FromPath[int], shop: Shop) -> Storefront:
+        settings = shop.settings
         # Closed here, in the worker thread, so the connection is back in the pool at once
         # (see cloud.orders.controllers.ShopController).
-        with db:
-            page = catalog.event_page(db, event_id, now_s())
+        with shop.db:
+            page = catalog.event_page(shop.db, event_id, now_s())
         if page is None:
             # Drafts are as invisible as events that do not exist.
             raise NotFound(f"event {event_id} not found")

@@ -317,8 +317,12 @@ def ticket_types(session: Session, event_id: int) -> Sequence[TicketType]:
 
 def on_sale(ticket_type: TicketType, now: int) -> bool:
     """Whether buyers may hold this type at ``now`` (its sale window, if any, is open)."""
-    started = ticket_type.sale_starts_at is None or ticket_type.sale_starts_at <= now
-    ended = ticket_type.sale_ends_at is not None and ticket_type.sale_ends_at <= now
+    return sale_open(ticket_type.sale_starts_at, ticket_type.sale_ends_at, now)
+
+
+def sale_open(starts_at: int | None, ends_at: int | None, now: int) -> bool:
+    started = starts_at is None or starts_at <= now
+    ended = ends_at is not None and ends_at <= now
     return started and not ended
 
 

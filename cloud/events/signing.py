@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
 from cloud.audit.actions import Action
@@ -87,6 +87,26 @@ def current_key(session: Session, event_id: int) -> SigningKey:
     if row is None:
         raise CloudError(f"event {event_id} has no signing key")
     return row
+
+
+_CURRENT_SEALED = (
+    select(SigningKey.id, SigningKey.sealed_private_key)
+    .where(SigningKey.event_id == bindparam("event_id", type_=Integer))
+    .order_by(SigningKey.id.desc())
+    .limit(1)
+)
+
+
+def current_private_key(
+    session: Session, master_key: bytes, event_id: int
+) -> tuple[int, Ed25519PrivateKey]:
+    """The id and the unsealed private half of the key new tickets of ``event_id`` are
+    signed with (its newest)."""
+    row = session.connection().execute(_CURRENT_SEALED, {"event_id": event_id}).first()
+    if row is None:
+        raise CloudError(f"event {event_id} has no signing key")
+    key_id, sealed = row
+    return key_id, unseal(master_key, key_id, sealed)
 
 
 def public_entries(session: Session, event_ids: Iterable[int]) -> list[PublicKeyEntry]:

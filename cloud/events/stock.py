@@ -15,90 +15,91 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, func, select, update
+from sqlalchemy import BigInteger, CursorResult, Integer, Update, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from cloud.events.models import TicketType
 from cloud.orders.models import Hold, HoldItem, HoldState
 
+# Built once, on the table rather than the mapped class: every hold and checkout of an on-sale
+# runs them, and a statement built anew costs more to prepare than to send.
+_TYPES = TicketType.__table__
+_type = _TYPES.c
+_ID = bindparam("type_id", type_=Integer)
+_COUNT = bindparam("count", type_=Integer)
+_TAKE = {
+    column: update(_TYPES)
+    .where(_type.id == _ID, _type.sold + _type.held + _COUNT <= _type.capacity)
+    .values({column: _type[column] + _COUNT})
+    for column in ("held", "sold")
+}
+_RELEASE = update(_TYPES).where(_type.id == _ID).values(held=_type.held - _COUNT)
+_SELL_HELD = (
+    update(_TYPES).where(_type.id == _ID).values(held=_type.held - _COUNT, sold=_type.sold + _COUNT)
+)
+_RETURN = update(_TYPES).where(_type.id == _ID).values(sold=_type.sold - _COUNT)
+_CAPACITY = bindparam("new_capacity", type_=Integer)
+_SET_CAPACITY = (
+    update(_TYPES)
+    .where(_type.id == _ID, _type.sold + _type.held <= _CAPACITY)
+    .values(capacity=_CAPACITY)
+)
+_STALE = (
+    select(HoldItem.type_id, func.sum(HoldItem.quantity))
+    .join(Hold, Hold.id == HoldItem.hold_id)
+    .where(
+        Hold.event_id == bindparam("event_id", type_=Integer),
+        Hold.state == HoldState.ACTIVE,
+        Hold.expires_at <= bindparam("now", type_=BigInteger),
+    )
+    .group_by(HoldItem.type_id)
+)
 
-def _changed(session: Session, statement: Update) -> bool:
-    result = session.execute(statement.execution_options(synchronize_session=False))
+
+def _changed(session: Session, statement: Update, **params: int) -> bool:
+    # Pending ORM changes (a hold or order row) go first, as the lock order above requires;
+    # statements on a connection do not flush the session by themselves.
+    session.flush()
+    result = session.connection().execute(statement, params)
     return cast(CursorResult[Any], result).rowcount == 1
 
 
-def _take_seats(session: Session, type_id: int, count: int, column: str) -> bool:
-    """Add ``count`` to ``column`` (held or sold) only while capacity allows it."""
-    return _changed(
-        session,
-        update(TicketType)
-        .where(
-            TicketType.id == type_id,
-            TicketType.sold + TicketType.held + count <= TicketType.capacity,
-        )
-        .values({column: getattr(TicketType, column) + count}),
-    )
-
-
 def hold_seats(session: Session, type_id: int, count: int) -> bool:
-    """Reserve ``count`` seats for a hold; False when fewer are left."""
-    return _take_seats(session, type_id, count, "held")
+    """Reserve ``count`` seats for a hold, only while capacity allows; False when fewer are
+    left."""
+    return _changed(session, _TAKE["held"], type_id=type_id, count=count)
 
 
 def release_seats(session: Session, type_id: int, count: int) -> None:
     """Give back ``count`` held seats (an expired hold, an unpaid order cancelled)."""
-    _changed(
-        session,
-        update(TicketType).where(TicketType.id == type_id).values(held=TicketType.held - count),
-    )
+    _changed(session, _RELEASE, type_id=type_id, count=count)
 
 
 def sell_held_seats(session: Session, type_id: int, count: int) -> None:
     """Turn ``count`` held seats into sold ones (an order was paid)."""
-    _changed(
-        session,
-        update(TicketType)
-        .where(TicketType.id == type_id)
-        .values(held=TicketType.held - count, sold=TicketType.sold + count),
-    )
+    _changed(session, _SELL_HELD, type_id=type_id, count=count)
 
 
 def sell_seats(session: Session, type_id: int, count: int) -> bool:
-    """Sell ``count`` seats without a hold (complimentary tickets); False when too few."""
-    return _take_seats(session, type_id, count, "sold")
+    """Sell ``count`` seats without a hold (complimentary tickets), only while capacity
+    allows; False when too few are left."""
+    return _changed(session, _TAKE["sold"], type_id=type_id, count=count)
 
 
 def return_seats(session: Session, type_id: int, count: int) -> None:
     """Put ``count`` sold seats back on sale (their tickets were revoked)."""
-    _changed(
-        session,
-        update(TicketType).where(TicketType.id == type_id).values(sold=TicketType.sold - count),
-    )
+    _changed(session, _RETURN, type_id=type_id, count=count)
 
 
 def set_capacity(session: Session, type_id: int, capacity: int) -> bool:
     """Change the capacity, refusing (False) to go below what is sold and held."""
-    return _changed(
-        session,
-        update(TicketType)
-        .where(TicketType.id == type_id, TicketType.sold + TicketType.held <= capacity)
-        .values(capacity=capacity),
-    )
+    return _changed(session, _SET_CAPACITY, type_id=type_id, new_capacity=capacity)
 
 
 def stale_holds(session: Session, event_id: int, now: int) -> dict[int, int]:
     """Seats per type still counted in ``held`` by holds whose time ran out; reads subtract
     them, so what a buyer sees never waits for the release job."""
-    rows = session.execute(
-        select(HoldItem.type_id, func.sum(HoldItem.quantity))
-        .join(Hold, Hold.id == HoldItem.hold_id)
-        .where(
-            Hold.event_id == event_id,
-            Hold.state == HoldState.ACTIVE,
-            Hold.expires_at <= now,
-        )
-        .group_by(HoldItem.type_id)
-    ).all()
+    rows = session.connection().execute(_STALE, {"event_id": event_id, "now": now}).all()
     return {type_id: int(total) for type_id, total in rows}
 
 
@@ -107,5 +108,12 @@ def live_held(ticket_type: TicketType, stale: dict[int, int]) -> int:
 
 
 def available(ticket_type: TicketType, stale: dict[int, int]) -> int:
-    left = ticket_type.capacity - ticket_type.sold - live_held(ticket_type, stale)
-    return max(left, 0)
+    return seats_left(
+        ticket_type.capacity, ticket_type.sold, ticket_type.held, stale.get(ticket_type.id, 0)
+    )
+
+
+def seats_left(capacity: int, sold: int, held: int, stale: int) -> int:
+    """Seats a buyer could still hold: ``stale`` of the ``held`` ones belong to holds whose
+    time ran out."""
+    return max(capacity - sold - max(held - stale, 0), 0)

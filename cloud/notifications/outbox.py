@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cloud.addresses import email_address
 from cloud.audit.actions import Action
 from cloud.audit.log import record
 from cloud.clock import now_s
@@ -134,9 +135,18 @@ def _insert(
         "created_at": now_s(),
         "batch": batch,
     }
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    statement = dialect.insert(OutboxMessage).values(values)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["idempotency_key"]))
+    connection = session.connection()
+    connection.execute(_ENQUEUE[connection.dialect.name == "sqlite"], values)
+
+
+# Built once per dialect (every checkout queues a confirmation): the first message under an
+# idempotency key wins.
+_ENQUEUE = {
+    embedded: dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]
+    )
+    for embedded, dialect in ((True, sqlite), (False, postgresql))
+}
 
 
 def _digest(channel: str, to: str) -> str:
@@ -148,8 +158,11 @@ def is_deliverable(channel: str, to: str) -> bool:
     """Whether ``to`` is an address (or number) the channel can send to at all."""
     if channel == Channel.SMS:
         return is_phone(to)
-    local, at, domain = to.rpartition("@")
-    return bool(at and local and "." in domain) and not any(c.isspace() or c in "<>,;" for c in to)
+    try:
+        email_address(to, "recipient")
+    except InvalidInput:
+        return False
+    return True
 
 
 def _check(channel: str, to: str, template: str, context: dict[str, Any]) -> None:
@@ -161,10 +174,11 @@ def _check(channel: str, to: str, template: str, context: dict[str, Any]) -> Non
     missing = [name for name in kind.required if name not in context]
     if missing:
         raise InvalidInput(f"the {template} message needs {', '.join(missing)} in its context")
-    if not is_deliverable(channel, to):
-        if channel == Channel.SMS:
+    if channel == Channel.SMS:
+        if not is_phone(to):
             raise InvalidInput(f"{to!r} is not a mobile number in international form (+49...)")
-        raise InvalidInput(f"{to!r} is not an email address (name@example.org)")
+    else:
+        email_address(to, "recipient")
     try:
         json.dumps(context)
     except (TypeError, ValueError) as exc:

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
-from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings
-from cloud.events.models import TicketType
+from cloud.deps import Db, OrganizerId, Settings, Shop
 from cloud.orders import holds, service
+from cloud.orders.checkout import Line, checkout, order_lines, order_tickets
 from cloud.orders.models import Hold, HoldState, Order
 from cloud.orders.payments import PaymentStart, PaymentState, provider_for, provider_lookup
 from cloud.orders.schemas import (
@@ -20,6 +21,8 @@ from cloud.orders.schemas import (
     OrderTicketOut,
 )
 from cloud.settings import CloudSettings
+from cloud.tickets.models import Ticket
+from cloud.tickets.service import SignedTicket
 from cloud.timestamps import to_datetime
 
 
@@ -48,10 +51,16 @@ def _hold_out(db: Session, hold: Hold, token: str) -> HoldOut:
     )
 
 
-def _order_out(db: Session, order: Order, start: PaymentStart | None = None) -> OrderOut:
-    lines = service.order_lines(db, order.id)
-    kinds = db.scalars(select(TicketType).where(TicketType.id.in_([x.type_id for x in lines])))
-    names = {kind.id: kind.name for kind in kinds}
+def _order_out(db: Session, order: Order) -> OrderOut:
+    return _order_view(order, order_lines(db, order.id), order_tickets(db, order.id), None)
+
+
+def _order_view(
+    order: Order,
+    lines: Sequence[Line],
+    tickets: Sequence[SignedTicket | Ticket],
+    start: PaymentStart | None,
+) -> OrderOut:
     pending = start is not None and start.state == PaymentState.PENDING
     return OrderOut(
         reference=order.reference,
@@ -65,7 +74,7 @@ def _order_out(db: Session, order: Order, start: PaymentStart | None = None) -> 
         lines=[
             LineOut(
                 type_id=line.type_id,
-                name=names.get(line.type_id, ""),
+                name=line.name,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
             )
@@ -79,7 +88,7 @@ def _order_out(db: Session, order: Order, start: PaymentStart | None = None) -> 
                 holder_name=ticket.holder_name,
                 revoked=ticket.revoked,
             )
-            for ticket in service.order_tickets(db, order.id)
+            for ticket in tickets
         ],
         created_at=to_datetime(order.created_at),
         paid_at=None if order.paid_at is None else to_datetime(order.paid_at),
@@ -92,36 +101,46 @@ class ShopController(Controller):
     the token the hold returned; without it no hold or order can be reached.
 
     Each handler closes its session (``with db``) in its own worker thread, handing the
-    connection back to the pool at once: the request's cleanup waits for a free worker
-    thread, and during an on-sale every one of them may be waiting for a connection."""
+    connection back to the pool at once, before its answer is encoded."""
 
     path = "/api/v1/shop"
     tags = ["shop"]
 
     @post("/holds", sync_to_thread=True)
-    def hold(
-        self,
-        data: JSONBody[HoldIn],
-        db: Db,
-        settings: Settings,
-        rate_limiter: Limiter,
-        client_ip: ClientIp,
-    ) -> HoldOut:
+    def hold(self, data: JSONBody[HoldIn], shop: Shop) -> HoldOut:
         # Holding is what takes seats off sale, so that is where bots are slowed down.
-        rate_limiter.enforce("checkout.ip", client_ip)
-        rate_limiter.enforce("checkout.account", data.buyer_email.strip().lower())
-        with db:
-            hold, token = holds.create_hold(
-                db,
+        shop.rate_limiter.enforce("checkout.ip", shop.client_ip)
+        shop.rate_limiter.enforce("checkout.account", data.buyer_email.strip().lower())
+        with shop.db:
+            new = holds.create_hold(
+                shop.db,
                 event_id=data.event_id,
                 lines=[holds.HoldLine(item.type_id, item.quantity) for item in data.items],
                 email=data.buyer_email,
                 name=data.buyer_name,
-                hold_seconds=settings.hold_seconds,
+                hold_seconds=shop.settings.hold_seconds,
                 now=now_s(),
                 voucher=data.voucher,
             )
-            return _hold_out(db, hold, token)
+        return HoldOut(
+            hold_token=new.token,
+            event_id=new.event_id,
+            state=HoldState.ACTIVE,
+            expires_at=to_datetime(new.expires_at),
+            items=[
+                LineOut(
+                    type_id=line.type_id,
+                    name=line.name,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                )
+                for line in new.lines
+            ],
+            total=new.total,
+            currency=new.currency,
+            voucher=new.voucher,
+            discount=new.discount,
+        )
 
     @get("/holds/{token:str}", sync_to_thread=True)
     def read_hold(self, token: FromPath[str], db: Db) -> HoldOut:
@@ -129,16 +148,11 @@ class ShopController(Controller):
             return _hold_out(db, holds.hold_by_token(db, token), token)
 
     @post("/holds/{token:str}/checkout", sync_to_thread=True)
-    def checkout(self, token: FromPath[str], db: Db, settings: Settings) -> OrderOut:
-        with db:
-            order, start = service.checkout(
-                db,
-                settings.master_key,
-                token,
-                provider_for(settings),
-                now_s(),
-            )
-            return _order_out(db, order, start)
+    def checkout(self, token: FromPath[str], shop: Shop) -> OrderOut:
+        settings = shop.settings
+        with shop.db:
+            done = checkout(shop.db, settings.master_key, token, provider_for(settings), now_s())
+        return _order_view(done.order, done.lines, done.tickets, done.start)
 
     @get("/orders/{token:str}", sync_to_thread=True)
     def order(self, token: FromPath[str], db: Db) -> OrderOut:

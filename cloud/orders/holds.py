@@ -18,14 +18,16 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
+from cloud.addresses import email_address
 from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.events.models import Event, TicketType
-from cloud.events.service import on_sale
-from cloud.events.stock import available, hold_seats, release_seats, stale_holds
+from cloud.events.service import sale_open
+from cloud.events.stock import available, hold_seats, release_seats, seats_left, stale_holds
 from cloud.orders.models import Hold, HoldItem, HoldState
 from cloud.timestamps import to_datetime
 from cloud.vouchers.models import Voucher
@@ -63,19 +65,82 @@ class _Short:
     type_id: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class HeldLine:
+    type_id: int
+    name: str
+    quantity: int
+    unit_price: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewHold:
+    """A hold just made, as its buyer is shown it, with the token that reaches it (the hold
+    keeps only its digest)."""
+
+    token: str
+    hold_id: int
+    event_id: int
+    expires_at: int
+    lines: tuple[HeldLine, ...]
+    currency: str
+    voucher: str | None
+    discount: int
+
+    @property
+    def total(self) -> int:
+        return sum(line.quantity * line.unit_price for line in self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Type:
+    """What a hold needs of a ticket type: its terms and its stock counters as read."""
+
+    id: int
+    name: str
+    price: int
+    currency: str
+    per_order_limit: int
+    sale_starts_at: int | None
+    sale_ends_at: int | None
+    capacity: int
+    sold: int
+    held: int
+
+
+# Built once: every buyer of an on-sale runs these (see cloud.events.stock).
+_HOLDS = Hold.__table__
+_INSERT_HOLD = insert(_HOLDS).returning(_HOLDS.c.id)
+_INSERT_ITEMS = insert(HoldItem.__table__)
+_TYPES_ON_SALE = (
+    select(
+        TicketType.id,
+        TicketType.name,
+        TicketType.price,
+        TicketType.currency,
+        TicketType.per_order_limit,
+        TicketType.sale_starts_at,
+        TicketType.sale_ends_at,
+        TicketType.capacity,
+        TicketType.sold,
+        TicketType.held,
+        Event.published_at,
+    )
+    .join(Event, Event.id == TicketType.event_id)
+    .where(
+        TicketType.event_id == bindparam("event_id", type_=Integer),
+        TicketType.id.in_(bindparam("type_ids", expanding=True)),
+    )
+)
+
+
 def token_digest(token: str) -> str:
     """Holds and orders keep only this digest of the buyer's token."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def buyer_email(value: str) -> str:
-    email = value.strip()
-    local, at, domain = email.rpartition("@")
-    if not (at and local and "." in domain) or any(
-        c.isspace() or not c.isprintable() for c in email
-    ):
-        raise InvalidInput(f"buyer_email {email[:60]!r} is not an email address (name@domain)")
-    return email
+    return email_address(value, "buyer_email")
 
 
 def buyer_name(value: str) -> str:
@@ -96,55 +161,74 @@ def create_hold(
     now: int,
     voucher: str | None = None,
     user_id: int | None = None,
-) -> tuple[Hold, str]:
+) -> NewHold:
     """Reserve the seats of ``lines`` for ``hold_seconds``, at the prices the ``voucher``
-    code gives, if any; returns the hold and the buyer's token for it (shown once, stored as
-    a digest). Raises SoldOut when a type is short, VoucherRefused or VoucherExhausted when
-    the code does not apply; nothing is held then."""
+    code gives, if any. Raises SoldOut when a type is short, VoucherRefused or
+    VoucherExhausted when the code does not apply; nothing is held then.
+
+    This is what every buyer of an on-sale calls, most of them after it sold out: the
+    counters are read first and a buyer they cannot serve is refused without a write. The
+    rest write the hold and take the seats in a handful of plain statements."""
     email, name = buyer_email(email), buyer_name(name)
     types = _checked_types(session, event_id, lines, now)
     wanted = {line.type_id: line.quantity for line in lines}
     prices = {type_id: row.price for type_id, row in types.items()}
-    token = secrets.token_urlsafe(32)
-    hold = Hold(
-        token_hash=token_digest(token),
-        event_id=event_id,
-        buyer_email=email,
-        buyer_name=name,
-        state=HoldState.ACTIVE,
-        created_at=now,
-        expires_at=now + hold_seconds,
-        user_id=user_id,
-        voucher_id=None,
-        voucher_uses=0,
-        discount=0,
-    )
+    _refuse_if_short(session, types, wanted, event_id, now)
+    hold = {
+        "token_hash": "",
+        "event_id": event_id,
+        "buyer_email": email,
+        "buyer_name": name,
+        "state": HoldState.ACTIVE,
+        "created_at": now,
+        "expires_at": now + hold_seconds,
+        "user_id": user_id,
+        "voucher_id": None,
+        "voucher_uses": 0,
+        "discount": 0,
+    }
+    code = None
     # A blank code (an empty form field) is no code.
     if voucher is not None and voucher.strip():
-        prices = _apply(hold, applicable(session, event_id, voucher, now), wanted, prices)
-    short = _attempt(session, hold, wanted, prices)
+        found = applicable(session, event_id, voucher, now)
+        prices = _apply(hold, found, wanted, prices)
+        code = found.voucher.code
+    token = secrets.token_urlsafe(32)
+    hold["token_hash"] = token_digest(token)
+    hold_id, short = _attempt(session, hold, wanted, prices)
     if short is not None:
         session.rollback()
         # Expired holds the worker has not reached yet may be all that is in the way.
         if short.type_id is None:
-            release_expired(session, now, voucher_id=hold.voucher_id)
+            release_expired(session, now, voucher_id=hold["voucher_id"])
         else:
             release_expired(session, now, type_ids=list(wanted))
-        hold = _copy(hold)
-        short = _attempt(session, hold, wanted, prices)
+        hold_id, short = _attempt(session, hold, wanted, prices)
     if short is not None:
         session.rollback()
         if short.type_id is None:
-            raise _voucher_short(session, hold)
-        raise _sold_out(session, short.type_id, wanted[short.type_id], event_id, now)
+            raise _voucher_short(session, hold["voucher_id"], hold["voucher_uses"])
+        raise _sold_out_now(session, short.type_id, wanted[short.type_id], event_id, now)
     session.commit()
-    return hold, token
+    return NewHold(
+        token=token,
+        hold_id=hold_id,
+        event_id=event_id,
+        expires_at=hold["expires_at"],
+        lines=tuple(
+            HeldLine(type_id, types[type_id].name, wanted[type_id], prices[type_id])
+            for type_id in sorted(wanted)
+        ),
+        currency=next(iter(types.values())).currency,
+        voucher=code,
+        discount=hold["discount"],
+    )
 
 
 def _apply(
-    hold: Hold, voucher: Applicable, wanted: dict[int, int], prices: dict[int, int]
+    hold: dict[str, Any], voucher: Applicable, wanted: dict[int, int], prices: dict[int, int]
 ) -> dict[int, int]:
-    """The unit prices after the voucher; records on ``hold`` the voucher, the tickets it
+    """The unit prices after the voucher; records in ``hold`` the voucher, the tickets it
     counts against the voucher's uses and the money it takes off."""
     eligible = [type_id for type_id in wanted if voucher.applies_to(type_id)]
     if not eligible:
@@ -155,100 +239,122 @@ def _apply(
         type_id: voucher.price(price) if type_id in eligible else price
         for type_id, price in prices.items()
     }
-    hold.voucher_id = voucher.voucher.id
-    hold.voucher_uses = sum(wanted[type_id] for type_id in eligible)
-    hold.discount = sum(
+    hold["voucher_id"] = voucher.voucher.id
+    hold["voucher_uses"] = sum(wanted[type_id] for type_id in eligible)
+    hold["discount"] = sum(
         wanted[type_id] * (prices[type_id] - discounted[type_id]) for type_id in eligible
     )
     return discounted
 
 
-def _voucher_short(session: Session, hold: Hold) -> Conflict:
-    voucher = session.get(Voucher, hold.voucher_id)
+def _voucher_short(session: Session, voucher_id: int, asked: int) -> Conflict:
+    voucher = session.get(Voucher, voucher_id)
     assert voucher is not None  # found before the attempt; vouchers are never deleted
     session.rollback()
-    return exhausted(voucher, hold.voucher_uses)
-
-
-def _copy(hold: Hold) -> Hold:
-    return Hold(
-        token_hash=hold.token_hash,
-        event_id=hold.event_id,
-        buyer_email=hold.buyer_email,
-        buyer_name=hold.buyer_name,
-        state=hold.state,
-        created_at=hold.created_at,
-        expires_at=hold.expires_at,
-        user_id=hold.user_id,
-        voucher_id=hold.voucher_id,
-        voucher_uses=hold.voucher_uses,
-        discount=hold.discount,
-    )
+    return exhausted(voucher, asked)
 
 
 def _attempt(
-    session: Session, hold: Hold, wanted: dict[int, int], prices: dict[int, int]
-) -> _Short | None:
+    session: Session, hold: dict[str, Any], wanted: dict[int, int], prices: dict[int, int]
+) -> tuple[int, _Short | None]:
     """Write the hold, then take its seats and then its voucher uses: the types' and the
-    voucher's rows stay locked only for those updates and the commit. Returns what is short,
-    or None."""
-    session.add(hold)
-    session.flush()
-    session.add_all(
-        HoldItem(hold_id=hold.id, type_id=type_id, quantity=quantity, unit_price=prices[type_id])
-        for type_id, quantity in sorted(wanted.items())
+    voucher's rows stay locked only for those updates and the commit. Returns the hold's id
+    and what is short, or None."""
+    connection = session.connection()
+    hold_id: int = connection.execute(_INSERT_HOLD, hold).scalar_one()
+    connection.execute(
+        _INSERT_ITEMS,
+        [
+            {
+                "hold_id": hold_id,
+                "type_id": type_id,
+                "quantity": count,
+                "unit_price": prices[type_id],
+            }
+            for type_id, count in sorted(wanted.items())
+        ],
     )
-    session.flush()
     short = _reserve(session, wanted)
     if short is not None:
-        return _Short(short)
-    if hold.voucher_id is not None and not take_uses(session, hold.voucher_id, hold.voucher_uses):
-        return _Short(None)
-    return None
+        return hold_id, _Short(short)
+    voucher_id = hold["voucher_id"]
+    if voucher_id is not None and not take_uses(session, voucher_id, hold["voucher_uses"]):
+        return hold_id, _Short(None)
+    return hold_id, None
 
 
 def _checked_types(
     session: Session, event_id: int, lines: Sequence[HoldLine], now: int
-) -> dict[int, TicketType]:
-    """The lines' ticket types, after every check that needs no lock."""
-    event = session.get(Event, event_id)
-    if event is None:
-        raise NotFound(f"event {event_id} not found")
-    if event.published_at is None:
+) -> dict[int, _Type]:
+    """The lines' ticket types, after every check that needs no lock, read with the event in
+    one query."""
+    counts = Counter(line.type_id for line in lines)
+    rows = (
+        session.connection()
+        .execute(_TYPES_ON_SALE, {"event_id": event_id, "type_ids": list(counts)})
+        .all()
+    )
+    published = rows[0].published_at if rows else _published_at(session, event_id)
+    if published is None:
         raise Conflict(f"event {event_id} is not on sale")
     if not lines:
         raise InvalidInput("a hold needs at least one item")
-    counts = Counter(line.type_id for line in lines)
     if repeated := sorted(t for t, n in counts.items() if n > 1):
         raise InvalidInput(f"ticket type {repeated[0]} appears twice; give one quantity per type")
     if sum(line.quantity for line in lines) > MAX_TICKETS_PER_HOLD:
         raise InvalidInput(f"at most {MAX_TICKETS_PER_HOLD} tickets fit in one order")
-    found = session.scalars(
-        select(TicketType).where(TicketType.id.in_(list(counts)), TicketType.event_id == event_id)
-    ).all()
-    types = {row.id: row for row in found}
+    types = {row.id: _Type(*row[:10]) for row in rows}
     for line in lines:
-        row = types.get(line.type_id)
-        if row is None:
+        kind = types.get(line.type_id)
+        if kind is None:
             raise NotFound(f"ticket type {line.type_id} is not sold at event {event_id}")
         if line.quantity < 1:
             raise InvalidInput(f"quantity must be at least 1, not {line.quantity}")
-        if line.quantity > row.per_order_limit:
+        if line.quantity > kind.per_order_limit:
             raise InvalidInput(
-                f"at most {row.per_order_limit} tickets of {row.name!r} fit in one order"
+                f"at most {kind.per_order_limit} tickets of {kind.name!r} fit in one order"
             )
-        if not on_sale(row, now):
-            raise Conflict(_closed(row, now))
-    if len({row.currency for row in types.values()}) > 1:
+        if not sale_open(kind.sale_starts_at, kind.sale_ends_at, now):
+            raise Conflict(_closed(kind, now))
+    if len({kind.currency for kind in types.values()}) > 1:
         raise InvalidInput("ticket types priced in different currencies need separate orders")
     return types
 
 
-def _closed(row: TicketType, now: int) -> str:
-    if row.sale_starts_at is not None and now < row.sale_starts_at:
-        opens = to_datetime(row.sale_starts_at).isoformat()
-        return f"sales of {row.name!r} open at {opens}"
-    return f"sales of {row.name!r} have ended"
+def _published_at(session: Session, event_id: int) -> int | None:
+    """When the event was published (None: a draft); NotFound when there is no such event."""
+    row = session.execute(select(Event.published_at).where(Event.id == event_id)).first()
+    if row is None:
+        raise NotFound(f"event {event_id} not found")
+    published: int | None = row.published_at
+    return published
+
+
+def _closed(kind: _Type, now: int) -> str:
+    if kind.sale_starts_at is not None and now < kind.sale_starts_at:
+        opens = to_datetime(kind.sale_starts_at).isoformat()
+        return f"sales of {kind.name!r} open at {opens}"
+    return f"sales of {kind.name!r} have ended"
+
+
+def _refuse_if_short(
+    session: Session, types: dict[int, _Type], wanted: dict[int, int], event_id: int, now: int
+) -> None:
+    """SoldOut, before anything is written, when the counters as read leave too few seats
+    of a type even without the holds whose time ran out."""
+    short = [t for t in sorted(wanted) if _left(types[t], 0) < wanted[t]]
+    if not short:
+        return
+    stale = stale_holds(session, event_id, now)
+    for type_id in short:
+        left = _left(types[type_id], stale.get(type_id, 0))
+        if left < wanted[type_id]:
+            session.rollback()
+            raise _sold_out(types[type_id].name, wanted[type_id], left)
+
+
+def _left(kind: _Type, stale: int) -> int:
+    return seats_left(kind.capacity, kind.sold, kind.held, stale)
 
 
 def _reserve(session: Session, wanted: dict[int, int]) -> int | None:
@@ -259,14 +365,18 @@ def _reserve(session: Session, wanted: dict[int, int]) -> int | None:
     return None
 
 
-def _sold_out(session: Session, type_id: int, asked: int, event_id: int, now: int) -> SoldOut:
+def _sold_out_now(session: Session, type_id: int, asked: int, event_id: int, now: int) -> SoldOut:
     row = session.get(TicketType, type_id)
     assert row is not None  # checked before the attempt; types are never deleted
     left = available(row, stale_holds(session, event_id, now))
     session.rollback()
+    return _sold_out(row.name, asked, left)
+
+
+def _sold_out(name: str, asked: int, left: int) -> SoldOut:
     if left == 0:
-        return SoldOut(f"{row.name!r} is sold out")
-    return SoldOut(f"{row.name!r} is sold out for {asked} tickets: only {left} are left")
+        return SoldOut(f"{name!r} is sold out")
+    return SoldOut(f"{name!r} is sold out for {asked} tickets: only {left} are left")
 
 
 def release_expired(

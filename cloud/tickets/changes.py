@@ -9,19 +9,26 @@ later find a smaller number committing behind it.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import BigInteger, Integer, bindparam, update
 from sqlalchemy.orm import Session
 
 from cloud.events.models import Event
 
+_EVENTS = Event.__table__
+# Built once: every checkout runs it.
+_CLAIM = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("event_id", type_=Integer))
+    .values(last_seq=_EVENTS.c.last_seq + bindparam("count", type_=BigInteger))
+    .returning(_EVENTS.c.last_seq)
+)
+
 
 def claim_changes(session: Session, event_id: int, count: int) -> range:
     """Reserve ``count`` consecutive change numbers for this event, locking it until commit."""
-    last = session.execute(
-        update(Event)
-        .where(Event.id == event_id)
-        .values(last_seq=Event.last_seq + count)
-        .returning(Event.last_seq)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    # Pending ORM changes go first: this lock comes last (see cloud.orders.checkout).
+    session.flush()
+    last: int = (
+        session.connection().execute(_CLAIM, {"event_id": event_id, "count": count}).scalar_one()
+    )
     return range(last - count + 1, last + 1)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.addresses import email_address
 from cloud.audit.actions import Action
 from cloud.audit.actor import COMMAND_LINE
 from cloud.audit.log import record
@@ -22,10 +23,7 @@ def make_admin(
 ) -> tuple[User, bool]:
     """Promote the account with ``email``, or create it (asking ``password()`` only then).
     Returns the user and whether it was created."""
-    address = normal_email(email)
-    local, at, domain = address.rpartition("@")
-    if not (at and local and "." in domain) or any(c.isspace() for c in address):
-        raise InvalidInput(f"{email!r} is not an email address")
+    address = normal_email(email_address(email))
     user = session.scalar(select(User).where(User.email == address))
     created = user is None
     if user is None:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cloud.addresses import email_address
 from cloud.audit.actions import Action
 from cloud.audit.actor import Actor
 from cloud.audit.log import record
@@ -48,7 +49,7 @@ def sign_up(
     user (waiting for a platform admin's approval unless ``organisation_approved``). The
     verification email is queued in the same transaction."""
     user = User(
-        email=normal_email(email),
+        email=normal_email(email_address(email)),
         name=name.strip(),
         password_hash=hash_password(password),
         created_at=now,

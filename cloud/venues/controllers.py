@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from cloud.deps import Db, OrganizerId
+from cloud.orgs.models import Role
 from cloud.venues import service
-from cloud.venues.schemas import VenueCreated, VenueIn, VenueOut
+from cloud.venues.gates import gates_by_venue
+from cloud.venues.schemas import GateOut, VenueCreated, VenueIn, VenueOut
 
 
 class VenueController(Controller):
@@ -20,3 +22,23 @@ class VenueController(Controller):
     @get("/", sync_to_thread=True)
     def index(self, db: Db, organizer_id: OrganizerId) -> list[VenueOut]:
         return [VenueOut(venue_id=v.id, name=v.name) for v in service.list_venues(db, organizer_id)]
+
+    @get("/{venue_id:int}/gates", sync_to_thread=True)
+    def gates(self, venue_id: FromPath[int], db: Db, organizer_id: OrganizerId) -> list[GateOut]:
+        """The gates the venue's uploaded scans name, with their scanners and last scan."""
+        service.own_venue(db, organizer_id, venue_id)
+        return gates_by_venue(db, [venue_id]).get(venue_id, [])
+
+    # Cutting a running venue server off is the owner's decision, like changing the team.
+    @post(
+        "/{venue_id:int}/rotate-key",
+        status_code=200,
+        sync_to_thread=True,
+        opt={"min_role": Role.OWNER.value},
+    )
+    def rotate_key(
+        self, venue_id: FromPath[int], db: Db, organizer_id: OrganizerId
+    ) -> VenueCreated:
+        """A new API key, shown only in this answer; the old key stops working at once."""
+        venue, api_key = service.rotate_key(db, organizer_id, venue_id)
+        return VenueCreated(venue_id=venue.id, name=venue.name, api_key=api_key)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import msgspec
@@ -18,3 +19,16 @@ class VenueCreated(msgspec.Struct):
     venue_id: int
     name: str
     api_key: str
+
+
+class GateOut(msgspec.Struct):
+    """A gate as the venue's uploaded scans name it."""
+
+    gate: str
+    # Scanners that scanned at this gate.
+    devices: int
+    scans: int
+    admitted: int
+    last_scan_at: datetime
+    # When the cloud last received one of its scans.
+    last_upload_at: datetime

@@ -50,6 +50,28 @@ def mark_seen(session: Session, venue: Venue, now: int) -> None:
     set_committed_value(venue, "last_seen_at", now)
 
 
+def rotate_key(session: Session, organizer_id: int, venue_id: int) -> tuple[Venue, str]:
+    """Give the venue a new API key, shown only now; the old one stops working with this
+    commit (every venue request looks its key up anew). The venue server must be paired
+    again with the new key."""
+    # Locked, so of two rotations at once the second waits and its key is the one that works.
+    venue = session.get(Venue, venue_id, with_for_update=True)
+    if venue is None or venue.organizer_id != organizer_id:
+        session.rollback()
+        raise NotFound(f"venue {venue_id} not found")
+    api_key = new_api_key()
+    venue.api_key_hash = digest(api_key)
+    record(
+        session,
+        Action.VENUE_KEY_ROTATED,
+        f"venue {venue.name!r} got a new API key; the old one stopped working",
+        target=("venue", venue.id),
+        org_id=organizer_id,
+    )
+    session.commit()
+    return venue, api_key
+
+
 def list_venues(session: Session, organizer_id: int) -> Sequence[Venue]:
     return session.scalars(
         select(Venue).where(Venue.organizer_id == organizer_id).order_by(Venue.id)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
 from cloud.deps import Db, Settings
-from cloud.orders import holds, service
+from cloud.orders import holds
+from cloud.orders.checkout import checkout
 from cloud.orders.models import Hold, HoldState, OrderStatus
 from cloud.orders.payments import STRIPE, PaymentState, provider_for
 from cloud.settings import CloudSettings
@@ -77,15 +78,14 @@ class CartPages(Controller):
         del current_user
         try:
             with db:
-                order, start = service.checkout(
-                    db, settings.master_key, token, provider_for(settings), now_s()
-                )
+                done = checkout(db, settings.master_key, token, provider_for(settings), now_s())
         except holds.HoldExpired as exc:
             with db:
                 hold = holds.hold_by_token(db, token)
                 html = _cart_html(request, db, hold, token, errors=[exc.detail.capitalize()])
             return secret_page(html, status_code=exc.status_code)
-        pending = start is not None and start.state == PaymentState.PENDING
+        pending = done.start is not None and done.start.state == PaymentState.PENDING
+        order = done.order
         if order.status == OrderStatus.PENDING and (pending or order.payment_provider == STRIPE):
             return Redirect(f"/orders/{token}/pay", status_code=303)
         return Redirect(f"/orders/{token}", status_code=303)

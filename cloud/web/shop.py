@@ -126,7 +126,7 @@ class StorefrontPages(Controller):
         rate_limiter.enforce("checkout.account", email.lower())
         try:
             with db:
-                _hold, token = holds.create_hold(
+                token = holds.create_hold(
                     db,
                     event_id=event_id,
                     lines=lines,
@@ -136,7 +136,7 @@ class StorefrontPages(Controller):
                     now=now_s(),
                     voucher=voucher or None,
                     user_id=None if current_user is None else current_user.id,
-                )
+                ).token
         except RateLimited:
             raise
         except CloudError as exc:

@@ -4,6 +4,9 @@ invalidated by event, and harmless when Redis goes away."""
 from __future__ import annotations
 
 import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,6 +37,56 @@ def cache(request: pytest.FixtureRequest) -> Cache:
     client: Redis = request.getfixturevalue("redis_client")
     prefix: str = request.getfixturevalue("redis_prefix")
     return RedisCache(client, prefix)
+
+
+def test_buyers_arriving_together_wait_for_one_rendering_of_an_uncached_page(
+    cache: Cache,
+) -> None:
+    """The first second of an on-sale: every buyer asks for the same page before it is in the
+    cache. One renders it; the others get that rendering instead of each making their own."""
+    renders: list[int] = []
+    rendering = threading.Event()
+    release = threading.Event()
+
+    def render() -> bytes:
+        renders.append(1)
+        rendering.set()
+        release.wait(10)
+        return b"<h1>On sale</h1>"
+
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(cached, cache, event_page_key(9), 30, render)
+        assert rendering.wait(10)
+        others = [pool.submit(cached, cache, event_page_key(9), 30, render) for _ in range(7)]
+        # Time for them to miss the cache: without waiting for the first, each would render.
+        time.sleep(0.3)
+        release.set()
+        pages = [first.result(10), *(other.result(10) for other in others)]
+
+    assert pages == [b"<h1>On sale</h1>"] * 8
+    assert len(renders) == 1
+
+
+def test_when_the_rendering_fails_the_waiting_buyers_render_the_page_themselves(
+    cache: Cache,
+) -> None:
+    rendering = threading.Event()
+    release = threading.Event()
+
+    def broken() -> bytes:
+        rendering.set()
+        release.wait(10)
+        raise RuntimeError("database went away")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(cached, cache, event_page_key(10), 30, broken)
+        assert rendering.wait(10)
+        second = pool.submit(cached, cache, event_page_key(10), 30, lambda: b"<p>fresh</p>")
+        time.sleep(0.3)  # time for it to miss the cache and wait for the first
+        release.set()
+        with pytest.raises(RuntimeError, match="went away"):
+            first.result(10)
+        assert second.result(10) == b"<p>fresh</p>"
 
 
 def test_a_stored_page_comes_back_and_an_unknown_one_misses(cache: Cache) -> None:

@@ -13,12 +13,13 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from cloud.analytics.orders import order_page
+from cloud.analytics.sales import sales_figures
 from cloud.clock import now_s
 from cloud.deps import Db, Settings
 from cloud.events import service
 from cloud.events.stock import available, live_held, stale_holds
 from cloud.media.store import media_store
-from cloud.orders.service import event_orders
 from cloud.orgs.models import Role
 from cloud.settings import CloudSettings
 from cloud.timestamps import to_datetime
@@ -30,9 +31,10 @@ from cloud.web.organizer.events import read_event_fields
 from cloud.web.organizer.forms import Form, local_input
 from cloud.web.organizer.home import FormData, MultipartData
 from cloud.web.organizer.money import to_major
-from cloud.web.organizer.queries import sale_figures
 from cloud.web.organizer.uploads import read_image
 from cloud.web.templating import page
+
+RECENT_ORDERS = 10
 
 
 def _moment(seconds: int | None) -> str:
@@ -57,8 +59,9 @@ def event_page(
     types = service.ticket_types(db, event_id)
     stale = stale_holds(db, event_id, now)
     vouchers = list_vouchers(db, org.org_id, event_id)
-    orders = event_orders(db, org.org_id, event_id)
-    figures = sale_figures(db, event_id, now)
+    # The latest orders; the orders page has them all, searchable.
+    orders = order_page(db, event_id, limit=RECENT_ORDERS)
+    figures = sales_figures(db, event_id, now)
     db.commit()
     store = media_store(settings.data_dir)
     shown = dict(forms or {})

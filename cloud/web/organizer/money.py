@@ -8,23 +8,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-# ISO 4217 currencies whose minor unit is not the hundredth; every other has two decimals.
-_NO_DECIMALS = (
-    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND",
-    "VUV", "XAF", "XOF", "XPF",
-)  # fmt: skip
-_THREE_DECIMALS = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
-_EXPONENTS = {**dict.fromkeys(_NO_DECIMALS, 0), **dict.fromkeys(_THREE_DECIMALS, 3)}
+from cloud.currencies import decimals
+
 # Digits, then at most one decimal point (or comma, as much of Europe writes it).
 _AMOUNT = re.compile(r"\d{1,12}(?:[.,]\d{1,6})?")
 
 
 class BadAmount(ValueError):
     """The text is not an amount in this currency; the message says why, for the organizer."""
-
-
-def decimals(currency: str) -> int:
-    return _EXPONENTS.get(currency.upper(), 2)
 
 
 def to_minor(text: str, currency: str) -> int:

@@ -1,4 +1,6 @@
-"""An organisation's venues, and the form that registers one and shows its API key once."""
+"""An organisation's venues with the gates their scans name, the form that registers a venue
+and shows its API key once, and rotating a venue's key (owners only, after a confirmation):
+the new key is shown once and the old one stops working at once."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from cloud.deps import Db
 from cloud.orgs.models import Role
-from cloud.venues.service import list_venues, register_venue
+from cloud.venues.gates import gates_by_venue
+from cloud.venues.service import list_venues, own_venue, register_venue, rotate_key
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, OrgPage, org_page
 from cloud.web.organizer.forms import Form
@@ -30,8 +33,10 @@ def _venues_page(
     status_code: int = 200,
     new_key: str | None = None,
     new_venue: str | None = None,
+    rotated: bool = False,
 ) -> Template:
     venues = list_venues(db, org.org_id)
+    gates = gates_by_venue(db, [venue.id for venue in venues])
     db.commit()
     return page(
         "organizer/venues.html",
@@ -39,9 +44,11 @@ def _venues_page(
         headers=NO_STORE if new_key else None,
         org=org,
         venues=venues,
+        gates=gates,
         form=form,
         new_key=new_key,
         new_venue=new_venue,
+        rotated=rotated,
     )
 
 
@@ -80,3 +87,32 @@ class VenuesPages(Controller):
         return _venues_page(
             db, org, Form({}), status_code=201, new_key=api_key, new_venue=venue.name
         )
+
+    @get("/{venue_id:int}/rotate-key", sync_to_thread=True)
+    def confirm_rotation(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[int],
+        venue_id: FromPath[int],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Template:
+        org = org_page(db, current_user, request, org_id, Role.OWNER)
+        venue = own_venue(db, org.org_id, venue_id)
+        db.commit()
+        return page("organizer/venue_rotate.html", org=org, venue=venue)
+
+    @post("/{venue_id:int}/rotate-key", sync_to_thread=True)
+    def rotate(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[int],
+        venue_id: FromPath[int],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Template:
+        org = org_page(db, current_user, request, org_id, Role.OWNER)
+        venue, api_key = rotate_key(db, org.org_id, venue_id)
+        return _venues_page(db, org, Form({}), new_key=api_key, new_venue=venue.name, rotated=True)

@@ -262,3 +262,22 @@ def test_search_filters_and_pages_newest_first(sessions: sessionmaker[Session]) 
     assert [e.action for e in words.entries] == ["org.suspended"]
     assert [e.action for e in underscore.entries] == ["org.approved"]
     assert len(by_org.entries) == 2 and by_org.next_before is None
+
+
+def test_venue_keys_made_and_replaced_are_recorded_without_the_keys(
+    api: Api, client: TestClient[Any], sessions: sessionmaker[Session]
+) -> None:
+    org = api.signup()
+    venue_id, first = api.venue(org)
+
+    rotated = client.post(f"/api/v1/venues/{venue_id}/rotate-key", headers=org.headers)
+
+    assert rotated.status_code in (200, 201), rotated.text
+    keys = [e for e in entries(sessions) if e.action.startswith("venue.")]
+    assert [(e.action, e.target_id, e.actor_id) for e in keys] == [
+        ("venue.key_created", str(venue_id), org.user_id),
+        ("venue.key_rotated", str(venue_id), org.user_id),
+    ]
+    written = " ".join(f"{e.summary} {e.detail}" for e in entries(sessions))
+    for key in (first["Authorization"].removeprefix("Bearer "), rotated.json()["api_key"]):
+        assert key not in written and key[4:12] not in written

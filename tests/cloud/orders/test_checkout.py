@@ -172,3 +172,15 @@ def test_complimentary_tickets_and_sales_share_one_capacity(
 
     assert r.status_code == 409
     assert "only 0 tickets" in r.json()["detail"]
+
+
+def test_metrics_count_buyers_requests_by_route_never_by_their_secret_token(
+    shop: Shop, client: TestClient[Any]
+) -> None:
+    sale = shop.sale(general={"capacity": 5})
+    tokens = [shop.buy(sale.event_id, {sale.types["general"]: 1})[0] for _ in range(2)]
+
+    metrics = client.get("/metrics").text
+
+    assert 'path="/api/v1/shop/holds/{token}/checkout"' in metrics
+    assert not [token for token in tokens if token in metrics]

@@ -15,9 +15,9 @@ from sqlalchemy.pool import NullPool
 from cloud.clock import now_s
 from cloud.events.models import TicketType
 from cloud.events.stock import hold_seats
+from cloud.orders.checkout import checkout
 from cloud.orders.holds import HoldLine, SoldOut, create_hold
 from cloud.orders.payments import LocalProvider
-from cloud.orders.service import checkout
 from cloud.settings import CloudSettings
 from cloud.tickets.models import Ticket
 from tests.cloud.orders.conftest import Shop
@@ -43,7 +43,7 @@ def engine(settings: CloudSettings) -> Iterator[Engine]:
 
 def _buy(sessions: sessionmaker[Session], master_key: bytes, event_id: int, type_id: int) -> int:
     with sessions() as session:
-        _, token = create_hold(
+        token = create_hold(
             session,
             event_id=event_id,
             lines=[HoldLine(type_id, 1)],
@@ -51,8 +51,8 @@ def _buy(sessions: sessionmaker[Session], master_key: bytes, event_id: int, type
             name="Fan",
             hold_seconds=600,
             now=now_s(),
-        )
-        order, _ = checkout(session, master_key, token, LocalProvider(), now_s())
+        ).token
+        order = checkout(session, master_key, token, LocalProvider(), now_s()).order
         return len(order.reference)
 
 
@@ -112,7 +112,7 @@ def test_a_type_sells_while_another_type_of_the_same_event_is_locked(
 
         with sessions() as other:
             other.execute(text("SET lock_timeout = '5s'"))
-            _, token = create_hold(
+            token = create_hold(
                 other,
                 event_id=sale.event_id,
                 lines=[HoldLine(general, 2)],
@@ -120,8 +120,8 @@ def test_a_type_sells_while_another_type_of_the_same_event_is_locked(
                 name="Ada",
                 hold_seconds=600,
                 now=now_s(),
-            )
-            order, _ = checkout(other, settings.master_key, token, LocalProvider(), now_s())
+            ).token
+            order = checkout(other, settings.master_key, token, LocalProvider(), now_s()).order
             assert order.status == "paid"
 
         # The lock is real: another VIP buyer waits for it (and gives up here).

@@ -15,10 +15,11 @@ from cloud.clock import now_s
 from cloud.db import make_engine, make_session_factory
 from cloud.errors import NotFound
 from cloud.notifications.outbox import waiting
+from cloud.orders.checkout import checkout
 from cloud.orders.holds import HoldLine, create_hold
 from cloud.orders.models import Order
 from cloud.orders.payments import PaymentStart, PaymentState
-from cloud.orders.service import checkout, confirm_payment, fail_payment
+from cloud.orders.service import confirm_payment, fail_payment
 from cloud.settings import CloudSettings
 from tests.cloud.orders.conftest import Shop
 
@@ -48,7 +49,7 @@ def _pending(
     sessions: sessionmaker[Session], settings: CloudSettings, event_id: int, type_id: int
 ) -> tuple[str, Order]:
     with sessions() as session:
-        _, token = create_hold(
+        token = create_hold(
             session,
             event_id=event_id,
             lines=[HoldLine(type_id, 2)],
@@ -56,8 +57,9 @@ def _pending(
             name="Ada",
             hold_seconds=600,
             now=now_s(),
-        )
-        order, start = checkout(session, settings.master_key, token, LaterProvider(), now_s())
+        ).token
+        done = checkout(session, settings.master_key, token, LaterProvider(), now_s())
+        order, start = done.order, done.start
     assert start is not None and start.client_secret == "secret"
     return token, order
 

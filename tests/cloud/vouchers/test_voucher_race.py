@@ -57,7 +57,7 @@ def test_buyers_racing_for_the_last_uses_never_overuse_a_voucher(
         start.wait()
         try:
             with sessions() as session:
-                hold, _ = create_hold(
+                hold = create_hold(
                     session,
                     event_id=sale.event_id,
                     lines=[HoldLine(general, 1)],

@@ -72,8 +72,8 @@ def test_every_holder_gets_one_copy_and_a_second_send_of_the_form_adds_nothing(
     confirm_phone(visitor, settings, PHONE)
     buy(visitor, shop, "bob@example.org", 2)
     buy(other_visitor, shop, "carol@example.org", 1)
-    # Complimentary tickets: Bob again (another spelling), Dave, and an address typed wrong.
-    for holder in ("Bob@Example.org", "dave@example.org", "x@localhost"):
+    # Complimentary tickets: Bob again (another spelling) and Dave.
+    for holder in ("Bob@Example.org", "dave@example.org"):
         api.issue(shop.organizer, shop.event_id, shop.type_id, holder_email=holder)
     organizer = organizer_visitor(api, shop, other_visitor.client)
     [org] = api.client.get("/api/v1/orgs", headers=shop.organizer.headers).json()
@@ -92,7 +92,7 @@ def test_every_holder_gets_one_copy_and_a_second_send_of_the_form_adds_nothing(
     assert shown.status_code == 200
     assert "<strong>3</strong> email addresses" in shown.text
     assert "<strong>1</strong> mobile number" in shown.text
-    assert "1 address on tickets is not valid" in shown.text
+    assert "not valid and left out" not in shown.text
     assert (sent.status_code, again.status_code) == (303, 303)
     copies = outbox(settings, "organizer_message")
     assert sorted((m.channel, m.recipient) for m in copies) == [

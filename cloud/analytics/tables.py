@@ -1,0 +1,205 @@
+"""Each report as a table (a header and rows) for its CSV file. Money is written in major
+units (``12.50``), one column per currency, named after it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cloud.analytics.csv_export import Cell
+from cloud.analytics.schemas import (
+    AttendanceReport,
+    AttendeeOut,
+    Money,
+    PortfolioReport,
+    SalesReport,
+    ThroughputReport,
+)
+from cloud.currencies import major
+
+Row = Sequence[Cell]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    header: list[str]
+    rows: list[Row]
+
+
+def _currencies(moneys: Iterable[Money]) -> list[str]:
+    return sorted({currency for money in moneys for currency in money})
+
+
+def _amounts(money: Money, currencies: list[str]) -> list[Cell]:
+    return [major(money.get(currency, 0), currency) for currency in currencies]
+
+
+ATTENDEE_HEADER = [
+    "ticket_id",
+    "holder_name",
+    "holder_email",
+    "ticket_type",
+    "order_ref",
+    "issued_at",
+    "status",
+    "checked_in",
+    "admissions",
+    "first_admitted_at",
+    "first_gate",
+]
+
+
+def attendee_rows(attendees: Iterable[AttendeeOut]) -> list[Row]:
+    return [
+        [
+            row.ticket_id,
+            row.holder_name,
+            row.holder_email,
+            row.type_name,
+            row.order_ref,
+            row.issued_at,
+            "revoked" if row.revoked else "valid",
+            row.admissions > 0,
+            row.admissions,
+            row.first_admitted_at,
+            row.first_gate,
+        ]
+        for row in attendees
+    ]
+
+
+def sales_table(report: SalesReport) -> Table:
+    moneys = [money for b in report.buckets for money in (b.revenue, b.refunds, b.total_revenue)]
+    currencies = _currencies(moneys)
+    header = ["period_start", "orders", "tickets", "cancelled_tickets", "tickets_total"]
+    for kind in ("revenue", "refunds", "revenue_total"):
+        header += [f"{kind}_{currency}" for currency in currencies]
+    rows: list[Row] = [
+        [
+            bucket.start,
+            bucket.orders,
+            bucket.tickets,
+            bucket.cancelled_tickets,
+            bucket.total_tickets,
+            *_amounts(bucket.revenue, currencies),
+            *_amounts(bucket.refunds, currencies),
+            *_amounts(bucket.total_revenue, currencies),
+        ]
+        for bucket in report.buckets
+    ]
+    return Table(header, rows)
+
+
+def ticket_types_table(sales: SalesReport, attendance: AttendanceReport) -> Table:
+    checked = {row.type_id: row for row in attendance.types}
+    header = [
+        "type_id",
+        "name",
+        "currency",
+        "price",
+        "capacity",
+        "sold",
+        "complimentary",
+        "held",
+        "available",
+        "revenue",
+        "checked_in",
+        "no_shows",
+    ]
+    rows: list[Row] = []
+    for row in sales.types:
+        came = checked.get(row.type_id)
+        rows.append(
+            [
+                row.type_id,
+                row.name,
+                row.currency,
+                major(row.price, row.currency),
+                row.capacity,
+                row.sold,
+                row.complimentary,
+                row.held,
+                row.available,
+                major(row.revenue, row.currency),
+                came.checked_in if came else 0,
+                came.no_shows if came else row.sold,
+            ]
+        )
+    return Table(header, rows)
+
+
+def gates_table(attendance: AttendanceReport) -> Table:
+    header = [
+        "gate",
+        "devices",
+        "admitted",
+        "exited",
+        "rejected",
+        "manual",
+        "conflicts",
+        "first_scan_at",
+        "last_scan_at",
+    ]
+    rows: list[Row] = [
+        [
+            gate.gate,
+            gate.devices,
+            gate.admitted,
+            gate.exited,
+            gate.rejected,
+            gate.manual,
+            gate.conflicts,
+            gate.first_scan_at,
+            gate.last_scan_at,
+        ]
+        for gate in attendance.gates
+    ]
+    return Table(header, rows)
+
+
+def throughput_table(report: ThroughputReport) -> Table:
+    header = ["gate", "minute", "admitted", "exited", "rejected"]
+    rows: list[Row] = [
+        [row.gate, row.minute, row.admitted, row.exited, row.rejected] for row in report.minutes
+    ]
+    return Table(header, rows)
+
+
+def portfolio_table(report: PortfolioReport) -> Table:
+    currencies = _currencies(
+        [e.revenue for e in report.events] + [e.refunds for e in report.events]
+    )
+    header = [
+        "event_id",
+        "name",
+        "starts_at",
+        "ends_at",
+        "published",
+        "capacity",
+        "sold",
+        "paid_orders",
+        "checked_in",
+        "no_shows",
+        "conflicts",
+        *(f"revenue_{currency}" for currency in currencies),
+        *(f"refunds_{currency}" for currency in currencies),
+    ]
+    rows: list[Row] = [
+        [
+            event.event_id,
+            event.name,
+            event.starts_at,
+            event.ends_at,
+            event.published,
+            event.capacity,
+            event.sold,
+            event.paid_orders,
+            event.checked_in,
+            event.no_shows,
+            event.conflicts,
+            *_amounts(event.revenue, currencies),
+            *_amounts(event.refunds, currencies),
+        ]
+        for event in report.events
+    ]
+    return Table(header, rows)

@@ -1,0 +1,24 @@
+"""The cloud app for ASGI servers that import it by name: the worker processes of
+``bilten cloud serve --workers N``, or gunicorn/uvicorn run directly::
+
+    uvicorn --factory cloud.asgi:app_from_environment
+
+Settings come from the environment (cloud.settings.CloudSettings.from_env), the data directory
+from ``BILTEN_CLOUD_DATA`` (else ``$BILTEN_DATA/cloud`` or ``./bilten-data/cloud``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from litestar import Litestar
+
+from cloud.app import create_app
+from cloud.settings import CloudSettings, default_data_dir
+
+DATA_DIR_VARIABLE = "BILTEN_CLOUD_DATA"
+
+
+def app_from_environment() -> Litestar:
+    folder = os.environ.get(DATA_DIR_VARIABLE)
+    return create_app(CloudSettings.from_env(Path(folder) if folder else default_data_dir()))

@@ -1,0 +1,261 @@
+"""Checkout: a live hold becomes an order, and a paid order gets its signed tickets.
+
+Every buyer of an on-sale who got seats passes here once, so a checkout is a handful of
+plain statements on rows that only it touches, and the rows it shares with other buyers come
+last, one short update each before the commit. Locks are taken in this order, the same as in
+cloud.orders.holds and cloud.orders.service, so no two transactions can deadlock:
+
+1. the hold's row (a second checkout of the same hold waits, then finds it checked out),
+   or, when a webhook confirms a payment, the order's row;
+2. the ticket types' stock rows, in ascending id order (cloud.events.stock);
+3. the event's change counter (cloud.tickets.changes), which numbers the new tickets for the
+   venues' manifests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, String, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from cloud.errors import NotFound
+from cloud.events.models import Event, TicketType
+from cloud.events.stock import sell_held_seats
+from cloud.notifications.outbox import enqueue_email
+from cloud.orders.holds import HoldExpired, token_digest
+from cloud.orders.models import Hold, HoldItem, HoldState, Order, OrderLine, OrderStatus
+from cloud.orders.models import OrderTicket as OrderTicketRow
+from cloud.orders.payments import FREE, PaymentProvider, PaymentStart, PaymentState
+from cloud.tickets.models import Ticket
+from cloud.tickets.service import SignedTicket, add_signed_tickets, number_tickets
+from cloud.timestamps import to_datetime
+
+# No 0/O or 1/I: people read references aloud at the gate and over the phone.
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_REFERENCE_LENGTH = 10
+
+# Built once: every buyer who got seats runs them (see cloud.events.stock).
+_HOLDS = Hold.__table__
+_ORDERS = Order.__table__
+_LOCK_HOLD = (
+    select(
+        Hold.id,
+        Hold.token_hash,
+        Hold.event_id,
+        Hold.user_id,
+        Hold.buyer_email,
+        Hold.buyer_name,
+        Hold.state,
+        Hold.expires_at,
+    )
+    .where(Hold.token_hash == bindparam("token_hash", type_=String))
+    .with_for_update()
+)
+_HOLD_LINES = (
+    select(
+        HoldItem.type_id,
+        TicketType.name,
+        HoldItem.quantity,
+        HoldItem.unit_price,
+        TicketType.currency,
+    )
+    .join(TicketType, TicketType.id == HoldItem.type_id)
+    .where(HoldItem.hold_id == bindparam("hold_id", type_=Integer))
+    .order_by(HoldItem.type_id)
+)
+_CHECKED_OUT = (
+    update(_HOLDS)
+    .where(_HOLDS.c.id == bindparam("hold_id", type_=Integer))
+    .values(state=HoldState.CHECKED_OUT)
+)
+_INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
+_INSERT_LINES = insert(OrderLine.__table__)
+_INSERT_ORDER_TICKETS = insert(OrderTicketRow.__table__)
+_EVENT_FOR_EMAIL = select(Event.name, Event.starts_at).where(
+    Event.id == bindparam("event_id", type_=Integer)
+)
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(_REFERENCE_LENGTH))
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """An order line as the buyer sees it."""
+
+    type_id: int
+    name: str
+    quantity: int
+    unit_price: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutResult:
+    """The hold's order (a new one is a copy of the row just written, outside the session),
+    the payment the buyer has to finish if any, and what the order holds."""
+
+    order: Order
+    start: PaymentStart | None
+    lines: tuple[Line, ...]
+    tickets: Sequence[SignedTicket | Ticket]
+
+
+def checkout(
+    session: Session,
+    master_key: bytes,
+    token: str,
+    provider: PaymentProvider,
+    now: int,
+) -> CheckoutResult:
+    """The order of the hold with this token, creating it from a live hold. An order that
+    costs nothing is paid at once; otherwise ``provider`` starts the payment and, if it
+    takes the money at once, the tickets are issued in the same transaction. Checking out
+    the same hold again returns the same order, and the same payment while it is unpaid."""
+    connection = session.connection()
+    hold = connection.execute(_LOCK_HOLD, {"token_hash": token_digest(token)}).first()
+    if hold is None:
+        raise NotFound("no hold with this token; it may belong to another buyer")
+    if hold.state == HoldState.CHECKED_OUT:
+        return _again(session, hold.id, provider)
+    if hold.state == HoldState.EXPIRED or hold.expires_at <= now:
+        session.rollback()
+        raise HoldExpired("this hold has expired and its tickets went back on sale; hold again")
+    items = connection.execute(_HOLD_LINES, {"hold_id": hold.id}).all()
+    lines = tuple(Line(*item[:4]) for item in items)
+    total = sum(line.quantity * line.unit_price for line in lines)
+    order = Order(
+        reference=new_reference(),
+        token_hash=hold.token_hash,
+        event_id=hold.event_id,
+        hold_id=hold.id,
+        user_id=hold.user_id,
+        buyer_email=hold.buyer_email,
+        buyer_name=hold.buyer_name,
+        status=OrderStatus.PENDING,
+        total=total,
+        currency=items[0].currency,
+        payment_provider=FREE if total == 0 else provider.name,
+        payment_ref=None,
+        created_at=now,
+        paid_at=None,
+        cancelled_at=None,
+    )
+    start = None
+    if total > 0:
+        # A refusal (PaymentProviderError) leaves the hold live: the buyer may try again.
+        start = provider.start(order)
+        order.payment_ref = start.payment_ref
+    paid = start is None or start.state == PaymentState.PAID
+    if paid:
+        order.status, order.paid_at = OrderStatus.PAID, now
+    connection.execute(_CHECKED_OUT, {"hold_id": hold.id})
+    order.id = connection.execute(_INSERT_ORDER, _columns(order)).scalar_one()
+    connection.execute(
+        _INSERT_LINES,
+        [
+            {
+                "order_id": order.id,
+                "type_id": line.type_id,
+                "quantity": line.quantity,
+                "unit_price": line.unit_price,
+            }
+            for line in lines
+        ],
+    )
+    tickets = issue_order_tickets(session, master_key, order, lines) if paid else []
+    session.commit()
+    return CheckoutResult(order, start, lines, tickets)
+
+
+def _columns(order: Order) -> dict[str, object]:
+    return {c.key: getattr(order, c.key) for c in _ORDERS.columns if c.key != "id"}
+
+
+def _again(session: Session, hold_id: int, provider: PaymentProvider) -> CheckoutResult:
+    """A hold checked out before: its order as it stands (the buyer came back, another tab)."""
+    order = session.scalar(select(Order).where(Order.hold_id == hold_id))
+    if order is None:
+        raise NotFound("this hold has no order")
+    lines, tickets = order_lines(session, order.id), order_tickets(session, order.id)
+    session.commit()
+    start = None
+    if order.status == OrderStatus.PENDING and order.payment_provider == provider.name:
+        # Back to pay: the same payment again.
+        start = provider.resume(order)
+    return CheckoutResult(order, start, lines, tickets)
+
+
+def issue_order_tickets(
+    session: Session, master_key: bytes, order: Order, lines: Sequence[Line]
+) -> list[SignedTicket]:
+    """Issue a paid order's tickets in the caller's transaction and queue them to the buyer
+    by email, then move its seats from held to sold and number the tickets: the shared rows
+    last, each locked for one update and the commit."""
+    tickets = add_signed_tickets(
+        session,
+        master_key,
+        order.event_id,
+        [(line.type_id, line.quantity) for line in lines],
+        holder_name=order.buyer_name,
+        holder_email=order.buyer_email,
+        order_ref=order.reference,
+    )
+    session.connection().execute(
+        _INSERT_ORDER_TICKETS, [{"order_id": order.id, "ticket_id": t.id} for t in tickets]
+    )
+    _confirm_by_email(session, order, tickets, {line.type_id: line.name for line in lines})
+    for line in lines:
+        sell_held_seats(session, line.type_id, line.quantity)
+    number_tickets(session, order.event_id, [ticket.id for ticket in tickets])
+    return tickets
+
+
+def _confirm_by_email(
+    session: Session, order: Order, tickets: list[SignedTicket], type_names: dict[int, str]
+) -> None:
+    """Queue the buyer's tickets by email in the paying transaction: sent if and only if
+    the order is paid, once however often the payment is confirmed."""
+    event = session.connection().execute(_EVENT_FOR_EMAIL, {"event_id": order.event_id}).one()
+    enqueue_email(
+        session,
+        to=order.buyer_email,
+        template="order_confirmation",
+        context={
+            "order_ref": order.reference,
+            "holder_name": order.buyer_name,
+            "event_name": event.name,
+            "event_starts": to_datetime(event.starts_at).strftime("%Y-%m-%d %H:%M UTC"),
+            "tickets": [
+                {
+                    "ticket_id": ticket.ticket_ref,
+                    "type_name": type_names.get(ticket.type_id, ""),
+                    "token": ticket.token,
+                }
+                for ticket in tickets
+            ],
+        },
+        idempotency_key=f"order-confirmation:{order.reference}",
+    )
+
+
+def order_lines(session: Session, order_id: int) -> tuple[Line, ...]:
+    rows = session.execute(
+        select(OrderLine.type_id, TicketType.name, OrderLine.quantity, OrderLine.unit_price)
+        .join(TicketType, TicketType.id == OrderLine.type_id)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.type_id)
+    ).all()
+    return tuple(Line(*row) for row in rows)
+
+
+def order_tickets(session: Session, order_id: int) -> Sequence[Ticket]:
+    return session.scalars(
+        select(Ticket)
+        .join(OrderTicketRow, OrderTicketRow.ticket_id == Ticket.id)
+        .where(OrderTicketRow.order_id == order_id)
+        .order_by(Ticket.id)
+    ).all()

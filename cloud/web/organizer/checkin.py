@@ -1,0 +1,99 @@
+"""Live check-in for an event: admitted versus sold, no-shows, entries per minute, each
+gate's figures and the conflicts between gates, from the scans venue servers upload.
+
+The page refreshes its figures by itself: ``organizer-live.js`` fetches the fragment at
+``.../checkin/live`` every few seconds while the tab is visible and swaps it in, keeping
+the reader's scroll position and focus (a whole-page reload would lose both and make screen
+readers start over); without scripts a ``<noscript>`` meta refresh reloads the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy.orm import Session
+
+from cloud.analytics.attendance import attendance_report
+from cloud.clock import now_s
+from cloud.deps import Db
+from cloud.events.models import Event
+from cloud.events.service import own_event
+from cloud.scans.service import event_conflicts
+from cloud.web.deps import CurrentUser
+from cloud.web.organizer.access import BASE, OrgPage, org_page
+from cloud.web.organizer.charts import columns, stacked_bars
+from cloud.web.organizer.moments import minute
+from cloud.web.templating import page
+
+# Seconds between refreshes of the figures while the page is open (and visible).
+REFRESH_S = 10
+# Without scripts the whole page reloads, less often.
+NOSCRIPT_REFRESH_S = 30
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _context(db: Session, org: OrgPage, event: Event) -> dict[str, Any]:
+    now = now_s()
+    report = attendance_report(db, event.id, now)
+    conflicts = event_conflicts(db, org.org_id, event.id)
+    db.commit()
+    return {
+        "org": org,
+        "event": event,
+        "report": report,
+        "conflicts": conflicts,
+        "now": now,
+        "per_minute": columns(
+            "entries-plot",
+            "Entries per minute, last hour",
+            [(row.minute, row.admitted) for row in report.per_minute],
+            when=minute,
+            noun=" in",
+        ),
+        "by_type": stacked_bars(
+            "attendance-plot",
+            "Checked in by ticket type",
+            [
+                (row.name, [("bar-admitted", row.checked_in), ("bar-missing", row.no_shows)])
+                for row in report.types
+            ],
+            (("bar-admitted", "Checked in"), ("bar-missing", "Not checked in")),
+        ),
+        "refresh_s": REFRESH_S,
+        "noscript_refresh_s": NOSCRIPT_REFRESH_S,
+    }
+
+
+class CheckinPages(Controller):
+    path = f"{BASE}/orgs/{{org_id:int}}/events/{{event_id:int}}/checkin"
+
+    @get("/", sync_to_thread=True)
+    def checkin(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[int],
+        event_id: FromPath[int],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Template:
+        org = org_page(db, current_user, request, org_id)
+        event = own_event(db, org.org_id, event_id)
+        return page("organizer/checkin.html", headers=NO_STORE, **_context(db, org, event))
+
+    @get("/live", sync_to_thread=True)
+    def live(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[int],
+        event_id: FromPath[int],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Template:
+        """The figures alone, for the page's script to swap in."""
+        org = org_page(db, current_user, request, org_id)
+        event = own_event(db, org.org_id, event_id)
+        return page("organizer/_checkin_live.html", headers=NO_STORE, **_context(db, org, event))
