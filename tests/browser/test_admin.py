@@ -131,7 +131,7 @@ def test_an_admin_approves_suspends_hides_retries_and_finds_it_all_in_the_audit_
         _log_in(page, cloud.url, *ADMIN)
         page.get_by_role("link", name="Admin").click()
         expect(page.get_by_role("heading", name="Overview")).to_be_visible()
-        expect(page.locator("svg.plot")).to_have_count(1)
+        expect(page.locator("svg.chart")).to_have_count(1)
         expect(page.locator("#figures")).to_contain_text("1 waiting for approval")
 
         # Approve the organisation waiting for it.

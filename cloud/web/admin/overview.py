@@ -4,6 +4,7 @@ last called."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -15,7 +16,7 @@ from cloud.clock import now_s
 from cloud.deps import Db
 from cloud.web.admin.access import BASE, require_admin
 from cloud.web.deps import CurrentUser
-from cloud.web.plots import Point, bar_chart
+from cloud.web.organizer.charts import columns
 from cloud.web.templating import money, page
 
 PERIODS = (7, 30, 90)
@@ -38,20 +39,24 @@ class AdminOverview(Controller):
         figures = platform_figures(db, now=now_s(), days=period)
         db.commit()
         currency = figures.currencies[0] if figures.currencies else None
-        labels = [f"{day.day:%d %b}" for day in figures.days]
-        revenue_plot = None
+        days_at = [
+            (datetime(d.day.year, d.day.month, d.day.day, tzinfo=UTC), d) for d in figures.days
+        ]
+        revenue_chart = None
         if currency is not None:
-            revenue_plot = bar_chart(
-                [
-                    Point(label, day.revenue.get(currency, 0))
-                    for label, day in zip(labels, figures.days, strict=True)
-                ],
-                title=f"Revenue per day in {currency}, last {period} days",
-                shown=lambda value: money(value, currency),
+            revenue_chart = columns(
+                "revenue-per-day",
+                f"Revenue per day in {currency}, last {period} days",
+                [(moment, day.revenue.get(currency, 0)) for moment, day in days_at],
+                when=_day_label,
+                value=lambda amount: _whole(money(amount, currency)),
             )
-        tickets_plot = bar_chart(
-            [Point(label, day.tickets) for label, day in zip(labels, figures.days, strict=True)],
-            title=f"Tickets sold per day, last {period} days",
+        tickets_chart = columns(
+            "tickets-per-day",
+            f"Tickets sold per day, last {period} days",
+            [(moment, day.tickets) for moment, day in days_at],
+            when=_day_label,
+            noun=" tickets",
         )
         return page(
             "admin/overview.html",
@@ -61,6 +66,15 @@ class AdminOverview(Controller):
             period=period,
             periods=PERIODS,
             currency=currency,
-            revenue_plot=revenue_plot,
-            tickets_plot=tickets_plot,
+            revenue_chart=revenue_chart,
+            tickets_chart=tickets_chart,
         )
+
+
+def _day_label(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b}"
+
+
+def _whole(amount: str) -> str:
+    """``€150.00`` as ``€150``: axis labels stay short enough for the chart's margin."""
+    return amount.removesuffix(".00").replace(".00 ", " ")

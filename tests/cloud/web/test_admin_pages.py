@@ -89,7 +89,7 @@ def test_the_overview_plots_sales_and_lists_venue_servers(
     page = admin.get("/admin?days=7")
 
     assert page.status_code == 200
-    assert page.text.count('<svg class="plot"') == 1  # tickets; no revenue without sales
+    assert page.text.count('<svg class="chart') == 1  # tickets; no revenue without sales
     assert "Tickets sold per day, last 7 days" in page.text
     seen = text_of(page.text[page.text.index('id="venues"') :])
     assert "Main Hall" in seen and "Online" in seen
