@@ -244,8 +244,14 @@ class VenueApp(Litestar):
     def begin_stop(self) -> None:
         """A stop has begun: end the responses that never finish by themselves (the live
         feed's streams) now, so the server does not wait out its graceful-shutdown timeout
-        for them. Whoever runs the app calls this before waiting for open requests."""
+        for them. Whoever runs the app calls this before waiting for open requests.
+
+        The cloud sync is told too: the page or scan batch it is exchanging lands whole, and
+        no other starts, so the stop waits for one batch, not a whole backlog."""
         live.end_streams(self)
+        stop_sync: Callable[[], None] | None = self.state.get("stop_sync")
+        if stop_sync is not None:
+            stop_sync()
 
 
 def create_app(
@@ -295,6 +301,7 @@ def create_app(
                 tickets_changed=lambda: live.hub_of(app).manifest_changed(),
             )
             scheduler = SyncScheduler(runner, settings.sync_interval)
+            app.state.stop_sync = runner.stop_after_batch
             scheduler.start()
         if announcer is not None:
             await anyio.to_thread.run_sync(announcer.start)
