@@ -30,7 +30,7 @@ from cloud.errors import CloudError
 from cloud.events.controllers import EventController, StorefrontController
 from cloud.media.controllers import MediaController
 from cloud.ops.health import HealthController
-from cloud.ops.logs import install_request_log
+from cloud.ops.logs import install_request_log, log_failures
 from cloud.ops.metrics import MetricsController, app_registry
 from cloud.orders.controllers import EventOrdersController, ShopController
 from cloud.orders.webhooks import PaymentWebhookController
@@ -154,6 +154,7 @@ def create_app(settings: CloudSettings) -> Litestar:
         lifespan=[lifespan],
         # The commands set logging up (cloud.ops.logs); Litestar's default would replace it.
         logging_config=None,
+        after_exception=[log_failures()],
     )
     install_request_log(app, settings)
     return app

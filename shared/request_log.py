@@ -50,6 +50,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_LOGGED_PATH = 1000
 
 log = logging.getLogger("bilten.access")
+errors = logging.getLogger("bilten.errors")
 
 
 # Called after each request with (method, route, status, seconds); the route is the path
@@ -142,6 +143,31 @@ class RequestLog:
                 "client": self._client_of(scope),
             },
         )
+
+
+def failure_logger(
+    *,
+    deliberate: tuple[type[BaseException], ...] = (),
+    logged_elsewhere: Callable[[Scope], bool] = lambda _scope: False,
+) -> Callable[[Exception, Scope], Awaitable[None]]:
+    """A hook for the application's exceptions (Litestar's ``after_exception``): an error
+    that becomes a 500 without anyone having meant it is written, with its traceback, to
+    ``bilten.errors``, under the request's id. Errors of the ``deliberate`` kinds (the
+    servers' own, answered on purpose), anything answered below 500, and requests whose
+    failures ``logged_elsewhere`` are left alone."""
+
+    async def log_failure(exc: Exception, scope: Scope) -> None:
+        status = getattr(exc, "status_code", 500)
+        if isinstance(exc, deliberate) or not isinstance(status, int) or status < 500:
+            return
+        if logged_elsewhere(scope):
+            return
+        method = str(scope.get("method", ""))
+        errors.error(
+            "%s %s failed: %s", method, loggable_path(scope), type(exc).__name__, exc_info=exc
+        )
+
+    return log_failure
 
 
 def header(scope: Scope, name: bytes) -> str | None:

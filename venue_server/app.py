@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from shared.errors import BiltenError, ProtocolError
 from shared.messages import ManifestPage, PairRequest, PairResponse, ScanAck, ScanFeed, decode
-from shared.request_log import RequestLog
+from shared.request_log import RequestLog, failure_logger
 from venue_server import live, pairing, relay
 from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
 from venue_server.dashboard import dashboard_router, template_config
@@ -340,6 +340,8 @@ def create_app(
         ),
         # `bilten venue serve` sets logging up (venue_server.logs); Litestar's would replace it.
         logging_config=None,
+        # Unexpected errors with their traceback; the venue's own errors are answers.
+        after_exception=[failure_logger(deliberate=(BiltenError,))],
     )
     # In front of everything the app answers, unknown paths included. The venue LAN has no
     # reverse proxy, so every request gets an id of its own.

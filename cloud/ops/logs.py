@@ -7,16 +7,19 @@ See ``shared.logs`` for the line format and how secrets are kept out, and
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 
+from cloud.errors import CloudError
 from cloud.ratelimit import client_ip, is_trusted, parse_networks
 from cloud.settings import CloudSettings
+from cloud.web.errors import JSON_PREFIXES
 from shared.logs import configure_logging
-from shared.request_log import RequestLog, Scope
+from shared.request_log import RequestLog, Scope, failure_logger
 
 
 def install_request_log(app: Litestar, settings: CloudSettings) -> None:
@@ -31,6 +34,16 @@ def install_request_log(app: Litestar, settings: CloudSettings) -> None:
         return client_ip(ASGIConnection[Any, Any, Any, Any](scope), trusted)  # type: ignore[arg-type]
 
     app.asgi_handler = RequestLog(app.asgi_handler, trusted_peer=trusted_peer, client_of=client_of)
+
+
+def log_failures() -> Callable[[Exception, Scope], Awaitable[None]]:
+    """Unexpected errors of the API written with their traceback; the pages log their own
+    (cloud.web.errors), and domain errors are answers, not failures."""
+
+    def page(scope: Scope) -> bool:
+        return not str(scope.get("path", "")).startswith(JSON_PREFIXES)
+
+    return failure_logger(deliberate=(CloudError,), logged_elsewhere=page)
 
 
 def configure_cloud_logging(settings: CloudSettings) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,30 @@ def test_the_access_line_shows_routes_not_the_buyers_tokens(
     # The request metrics label routes too: no token, no time series per buyer.
     assert token not in metrics
     assert 'path="/api/v1/shop/holds/{token}"' in metrics
+
+
+def test_an_unexpected_failure_is_logged_once_with_its_traceback_and_request_id(
+    sqlite_settings: CloudSettings, sqlite_database_url: str
+) -> None:
+    """The accounts table is gone (a botched manual repair): logins fail with a 500."""
+    with sqlite3.connect(sqlite_database_url.removeprefix("sqlite:///")) as db:
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("DROP TABLE users")
+    password = "correct horse battery"
+    with captured_logs(level="info") as out, serving(create_app(sqlite_settings)) as server:
+        answer = httpx.post(
+            f"{server.url}/api/v1/auth/login",
+            json={"email": "ada@example.org", "password": password},
+        )
+        refused = httpx.post(f"{server.url}/api/v1/auth/login", json={"email": 1})
+
+    assert answer.status_code == 500
+    assert refused.status_code == 400
+    lines = json_lines(out.getvalue())
+    [failure] = [line for line in lines if line["logger"] == "bilten.errors"]
+    assert failure["request_id"] == answer.headers["x-request-id"]
+    assert failure["message"] == "POST /api/v1/auth/login failed: OperationalError"
+    assert "no such table: users" in failure["exception"]
+    # Neither the statement's values nor the request's password are in it.
+    assert "ada@example.org" not in out.getvalue()
+    assert password not in out.getvalue()
