@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from cloud.app import create_app
 from cloud.settings import CloudSettings
 from shared.messages import ScanBatch, encode
 from shared.reasons import Reason
-from tests.cloud.conftest import Api
+from tests.cloud.conftest import Api, Setup
 from tests.cloud.sync.test_scan_upload import scan
 from tests.support import free_port
 
@@ -140,23 +141,29 @@ def _sample(text: str, name: str, **labels: str) -> float:
 def test_metrics_read_the_outbox_and_the_holds_from_the_database(
     tmp_path: Path, database_url: str
 ) -> None:
-    settings = _settings(tmp_path, database_url, hold_seconds=1)
-    with TestClient(create_app(settings)) as client:
-        api = Api(client)
-        setup = api.setup()  # the sign-up queues an address verification email
-        before = client.get("/metrics").text
+    settings = _settings(tmp_path, database_url)
+    # A second process on the same database whose holds run out after a second.
+    hasty = replace(settings, hold_seconds=1)
+
+    def hold(client: TestClient[Any], setup: Setup, quantity: int) -> None:
         answer = client.post(
             "/api/v1/shop/holds",
             json={
                 "event_id": setup.event_id,
                 "buyer_email": "ada@example.org",
                 "buyer_name": "Ada",
-                "items": [{"type_id": setup.type_id, "quantity": 3}],
+                "items": [{"type_id": setup.type_id, "quantity": quantity}],
             },
         )
         assert answer.status_code == 201, answer.text
+
+    with TestClient(create_app(settings)) as client, TestClient(create_app(hasty)) as other:
+        setup = Api(client).setup()  # the sign-up queues an address verification email
+        before = client.get("/metrics").text
+        hold(client, setup, 3)
         held = client.get("/metrics").text
-        # The hold runs out after a second; no worker runs here to put the seats back.
+        hold(other, setup, 2)
+        # No worker runs here to put the seats of the hold that ran out back on sale.
         deadline = time.monotonic() + 30
         while (
             _sample(ran_out := client.get("/metrics").text, "bilten_cloud_holds_awaiting_release")
@@ -169,14 +176,10 @@ def test_metrics_read_the_outbox_and_the_holds_from_the_database(
     assert _sample(before, "bilten_cloud_outbox_messages", status="queued") == 1
     assert _sample(before, "bilten_cloud_outbox_messages", status="dead") == 0
     assert _sample(before, "bilten_cloud_active_holds") == 0
-    assert (
-        _sample(held, "bilten_cloud_active_holds"),
-        _sample(held, "bilten_cloud_held_seats"),
-    ) == (
-        1,
-        3,
-    )
-    assert _sample(ran_out, "bilten_cloud_active_holds") == 0
+    assert _sample(held, "bilten_cloud_active_holds") == 1
+    assert _sample(held, "bilten_cloud_held_seats") == 3
+    assert _sample(ran_out, "bilten_cloud_active_holds") == 1
+    assert _sample(ran_out, "bilten_cloud_held_seats") == 3
     assert _sample(ran_out, "bilten_cloud_holds_awaiting_release") == 1
 
 
