@@ -59,7 +59,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         proxy_headers=False,
-        **_serve_operations(settings),
+        **_serve_operations(settings, args.workers),
     )
     return 0
 
@@ -69,14 +69,19 @@ def _serve(args: argparse.Namespace) -> int:
 GRACEFUL_SHUTDOWN_S = 25
 
 
-def _serve_operations(settings: CloudSettings) -> dict[str, Any]:
-    """How ``serve`` logs and stops: logging set up here (JSON lines with request ids, no
-    secrets; the app writes the access lines), and a bounded graceful shutdown."""
+def _serve_operations(settings: CloudSettings, workers: int) -> dict[str, Any]:
+    """How ``serve`` logs, counts and stops: logging set up here and in each worker process
+    (cloud.asgi; JSON lines with request ids, no secrets; the app writes the access lines),
+    several workers' metrics added up, and a bounded graceful shutdown."""
     from cloud.ops.logs import configure_cloud_logging
+    from cloud.ops.metrics import share_metrics_between_workers
 
     configure_cloud_logging(settings)
+    if workers > 1:
+        share_metrics_between_workers()
     return {
         "log_config": None,
+        "log_level": settings.log_level,
         "access_log": False,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
     }

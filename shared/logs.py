@@ -6,8 +6,9 @@ structlog only shapes the lines, so the frameworks' own loggers (uvicorn, SQLAlc
 come out in the same form. A JSON line looks like::
 
     {"@timestamp": "2026-11-25T19:02:11.532Z", "level": "info", "logger": "bilten.access",
-     "message": "POST /api/v1/shop/holds 200", "request_id": "3f2a...", "method": "POST",
-     "path": "/api/v1/shop/holds", "status": 200, "duration_ms": 12.4, "client": "10.0.0.7"}
+     "message": "POST /api/v1/shop/holds 200", "request_id": "3f2a...", "pid": 812,
+     "method": "POST", "path": "/api/v1/shop/holds", "status": 200, "duration_ms": 12.4,
+     "client": "10.0.0.7"}
 
 Secrets are kept out three ways, each catching what the others might miss: the loggers that
 would print request bodies or SQL parameters at DEBUG are held at a quieter level; values
@@ -19,6 +20,7 @@ keys) and of every secret value the server was started with.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -124,8 +126,14 @@ def _secret_key(key: object) -> bool:
 
 
 _FIRST = ("@timestamp", "level", "logger", "message", "request_id")
-# What an access line's message says already; a text line does not repeat it.
-_IN_MESSAGE = frozenset({"method", "path", "status"})
+# What a text line leaves out: what an access line's message says already, and the process
+# id (one process writes to a terminal or journal; JSON lines from several share a stream).
+_IN_MESSAGE = frozenset({"method", "path", "status", "pid"})
+
+
+def _add_pid(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    event_dict["pid"] = os.getpid()
+    return event_dict
 
 
 def _first_keys_first(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -166,6 +174,7 @@ def configure_logging(
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(EXTRA_FIELDS),
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="@timestamp"),
+        _add_pid,
     ]
     renderer: Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False) if json_lines else _text_line

@@ -11,13 +11,17 @@ Request counts and latency come from Litestar's middleware (``bilten_cloud_reque
 
 Counters live in the process: behind a load balancer each API process is scraped on its own
 address, and Prometheus adds them up (``sum by (...)``). The database figures are the same
-from every process; dashboards take ``max`` of them. With ``PROMETHEUS_MULTIPROC_DIR`` set
-(several uvicorn workers in one process group) the counters are read from that directory.
+from every process; dashboards take ``max`` of them. ``bilten cloud serve --workers N`` runs
+N processes on one port, where a scrape reaches only one of them: they keep their counters
+in files in ``PROMETHEUS_MULTIPROC_DIR`` (made for them), and each /metrics adds up all.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 
 from litestar import Controller, Response, get
@@ -150,8 +154,22 @@ def app_registry(sessions: sessionmaker[Session]) -> CollectorRegistry:
     return registry
 
 
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def share_metrics_between_workers() -> None:
+    """Before ``serve --workers N`` starts its processes, which share one port: each writes
+    its counters to files in a new folder, and /metrics (answered by whichever process gets
+    the scrape) adds them all up. A folder the operator chose is used as it is."""
+    if os.environ.get(MULTIPROCESS_VARIABLE):
+        return
+    folder = tempfile.mkdtemp(prefix="bilten-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
 def _process_registry() -> CollectorRegistry:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if os.environ.get(MULTIPROCESS_VARIABLE):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return registry

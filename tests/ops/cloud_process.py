@@ -25,9 +25,12 @@ START_TIMEOUT_S = 60
 class CloudProcess:
     """One API process. ``lines`` holds its log lines, parsed when they are JSON."""
 
-    def __init__(self, data: Path, env: Mapping[str, str], port: int | None = None) -> None:
+    def __init__(
+        self, data: Path, env: Mapping[str, str], port: int | None = None, workers: int = 1
+    ) -> None:
         self.data = data
         self.port = port or free_port()
+        self.workers = workers
         self.env = {**os.environ, "BILTEN_LOG_JSON": "1", **env}
         self.output: list[str] = []
         self._changed = threading.Condition()
@@ -49,6 +52,8 @@ class CloudProcess:
                 str(self.port),
                 "--data",
                 str(self.data),
+                "--workers",
+                str(self.workers),
             ],
             env=self.env,
             stdout=subprocess.PIPE,
