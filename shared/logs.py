@@ -68,6 +68,12 @@ _SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(password|passwd|pwd|secret|token)=[^\s&;,]+"), rf"\1={REDACTED}"),
 )
 
+# What every shape above starts with or contains; a value without any of these has none.
+_MAYBE_CREDENTIAL = re.compile(
+    r"(?i)bearer|basic|://|eyJ|sk_|rk_|whsec_|_secret_|bvk_|password=|passwd=|pwd=|"
+    r"secret=|token="
+)
+
 # Shorter values are too likely to occur by chance to be replaced wherever they appear.
 MIN_SECRET_LENGTH = 8
 
@@ -102,8 +108,10 @@ class Redactor:
         for value in self._values:
             if value in text:
                 text = text.replace(value, REDACTED)
-        for pattern, replacement in _SHAPES:
-            text = pattern.sub(replacement, text)
+        # One quick look first: most values (routes, numbers, names) hold no credential.
+        if _MAYBE_CREDENTIAL.search(text):
+            for pattern, replacement in _SHAPES:
+                text = pattern.sub(replacement, text)
         return text
 
     def _clean(self, value: object) -> object:
