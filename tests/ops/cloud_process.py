@@ -35,6 +35,7 @@ class CloudProcess:
         self.output: list[str] = []
         self._changed = threading.Condition()
         self.process: subprocess.Popen[str] | None = None
+        self._reader: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -60,7 +61,8 @@ class CloudProcess:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
         return self
 
     def _read(self) -> None:
@@ -101,21 +103,29 @@ class CloudProcess:
         return False
 
     def terminate(self, timeout: float = 60) -> int:
-        """SIGTERM, as a container stop sends it; returns the exit status."""
+        """SIGTERM, as a container stop sends it; returns the exit status once the process
+        ended and every line it wrote has been read."""
         assert self.process is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
-            return self.process.wait(timeout=timeout)
+            status = self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
             raise
+        self._drain()
+        return status
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._drain()
+
+    def _drain(self) -> None:
+        if self._reader is not None:
+            self._reader.join(timeout=30)
 
     def metric(self, name: str, **labels: str) -> float:
         """One sample of this process's /metrics (0 when absent)."""

@@ -233,15 +233,21 @@ def test_nginx_and_the_processes_log_one_request_id_and_no_token(stack: Stack) -
         token = hold["hold_token"]
         cart = http.get(f"/cart/{token}")
     request_id = cart.headers["x-request-id"]
+
+    def api_lines() -> list[dict[str, Any]]:
+        return [
+            line for api in stack.apis for line in api.log if line.get("request_id") == request_id
+        ]
+
+    # Both logs are read as they are written; give a busy machine time to catch up.
     deadline = time.monotonic() + 30
-    while f'"request_id":"{request_id}"' not in stack.nginx.access_log.read_text():
-        assert time.monotonic() < deadline, "nginx did not log the request"
+    while f'"request_id":"{request_id}"' not in stack.nginx.access_log.read_text() or not (
+        api_lines()
+    ):
+        assert time.monotonic() < deadline, "nginx or the API process did not log the request"
         time.sleep(0.05)
 
-    api_lines = [
-        line for api in stack.apis for line in api.log if line.get("request_id") == request_id
-    ]
-    assert [line["path"] for line in api_lines] == ["/cart/{token}"]
+    assert [line["path"] for line in api_lines()] == ["/cart/{token}"]
     nginx_log = stack.nginx.access_log.read_text()
     assert '"path":"/cart/[redacted]"' in nginx_log
     assert token not in nginx_log
