@@ -19,6 +19,7 @@ from cloud.notifications.config import (
     parse_smtp_url,
 )
 from cloud.ratelimit import Rule  # at run time: the app's signature models resolve this field
+from shared.logs import LEVELS as LOG_LEVELS
 
 MASTER_KEY_BYTES = 32
 MASTER_KEY_FILE = "master.key"
@@ -75,6 +76,10 @@ class CloudSettings:
     trusted_proxies: tuple[str, ...] = ()
     # Overrides of cloud.ratelimit.DEFAULT_RULES by action name, e.g. for a load test.
     rate_limits: Mapping[str, Rule] = field(default_factory=dict)
+    # Log lines as JSON objects (for Logstash/Elasticsearch) instead of text, and from which
+    # level on (debug, info, warning, error).
+    log_json: bool = False
+    log_level: str = "info"
 
     def __post_init__(self) -> None:
         if len(self.master_key) != MASTER_KEY_BYTES:
@@ -85,6 +90,10 @@ class CloudSettings:
             raise ConfigurationError("the hold time must be between 1 second and 1 day")
         _check_networks(self.trusted_proxies)
         _check_payments(self)
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigurationError(
+                f"BILTEN_LOG_LEVEL: {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}"
+            )
 
     @property
     def is_embedded_database(self) -> bool:
@@ -102,7 +111,8 @@ class CloudSettings:
         BILTEN_REDIS_URL (and BILTEN_REDIS_PREFIX) move rate limits and the page cache to Redis;
         BILTEN_TRUSTED_PROXIES lists the reverse proxies, comma-separated CIDRs.
         BILTEN_PUBLIC_URL is where people reach the pages (links in emails);
-        BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address."""
+        BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address.
+        BILTEN_LOG_JSON=1 writes JSON log lines; BILTEN_LOG_LEVEL sets the least severe one."""
         env = os.environ if environ is None else environ
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -149,6 +159,8 @@ class CloudSettings:
             stripe_js_url=env.get("BILTEN_STRIPE_JS_URL") or "https://js.stripe.com/v3/",
             public_url=(env.get("BILTEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             cookie_secure=_flag(env, "BILTEN_COOKIE_SECURE", default=True),
+            log_json=_flag(env, "BILTEN_LOG_JSON", default=False),
+            log_level=(env.get("BILTEN_LOG_LEVEL") or "info").strip().lower(),
         )
 
 
