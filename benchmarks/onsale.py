@@ -1,24 +1,28 @@
-"""A popular on-sale: many buyers at once hold and check out tickets of one event.
+"""A popular on-sale: many buyers at once race for one ticket type of an event.
 
-A real cloud (the same app ``bilten cloud serve`` runs, under uvicorn in its own process) on a
-temporary PostgreSQL database at 127.0.0.1:5432 (user postgres, dropped afterwards). An
-organizer sets up one event with three ticket types through the JSON API; then N buyers
-(asyncio + httpx, each its own connection) all start at once: read the storefront, hold 1-4
-tickets of a type that has some left (another type if that one sold out meanwhile) and check
-out with the local payment provider. Demand is well above capacity, so the event sells out.
+A real cloud as it is deployed: ``bilten cloud serve --workers W`` (W API processes sharing
+the port) on a temporary PostgreSQL database at 127.0.0.1:5432 (user postgres, dropped
+afterwards) and, when it answers, Redis at 127.0.0.1:6379 for the shared rate limits and page
+cache (under a key prefix of its own, deleted afterwards). The benchmark talks to it as a load
+balancer would: every buyer comes from an address of its own in ``X-Forwarded-For``, which the
+cloud believes from 127.0.0.1 (``BILTEN_TRUSTED_PROXIES``), so the rate limits stay on.
 
-Printed: tickets sold per minute, hold and checkout latency (p50/p99), and the oversold count
-read straight from the database (tickets per type beyond its capacity; must be 0). Two
-baselines from the same run on the same server, straight through psycopg with as many
-connections as the cloud's pool: the same number of bare single-row INSERT transactions
-(the floor of any design), and the same with ``SELECT ... FOR UPDATE`` on one event row first
-(a sale serialised by one event-wide lock, the design that caps pretix at 300-400 tickets per
-minute per event).
+An organizer sets up one event with one ticket type of capacity C through the JSON API; then N
+buyers (aiohttp) all start at once: read the event's storefront, hold a ticket (with
+``--max-tickets K``, 1 to K of them, fewer if fewer are left) and check out with the local
+payment provider. Demand is well above capacity, so the event sells out.
+
+Printed: orders and tickets per second over the whole sale (first request to last answer),
+hold and checkout latency (p50/p99), and the oversold count read straight from the database
+(tickets beyond capacity; must be 0). The baseline, from the same run on the same server:
+as many single-row conditional UPDATE transactions as there were orders, straight through
+psycopg on as many connections as the cloud's pools hold, all on one row (a stock counter, as
+every hold of one ticket type updates one row).
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/onsale.py --quick   # 50 buyers, under a minute
-    .venv/bin/python benchmarks/onsale.py           # 200 buyers
+    .venv/bin/python benchmarks/onsale.py --quick   # 100 buyers for 50 tickets, seconds
+    .venv/bin/python benchmarks/onsale.py           # 1,000 buyers for 500 tickets
 
 The last line printed is one JSON object with every figure.
 """
@@ -31,11 +35,13 @@ import json
 import os
 import random
 import secrets
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from base64 import b64encode
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,34 +50,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import aiohttp  # noqa: E402
 import psycopg  # noqa: E402
 
 PG = "host=127.0.0.1 port=5432 user=postgres"
-TYPES = ("Standing", "Seated", "VIP")
-POOL = 30  # the cloud engine's pool (10 + 20 overflow): the baselines get as many connections
-
-
-def serve(port: int, database_url: str, data_dir: str) -> None:
-    """The cloud server process, with checkout rate limits opened for the load."""
-    import uvicorn
-
-    from cloud.app import create_app
-    from cloud.ratelimit import Rule
-    from cloud.settings import CloudSettings
-
-    wide = Rule(1_000_000, 1, "benchmark")
-    settings = CloudSettings(
-        database_url=database_url,
-        master_key=secrets.token_bytes(32),
-        jwt_secret=secrets.token_urlsafe(48),
-        data_dir=Path(data_dir),
-        rate_limits={"checkout.ip": wide, "checkout.account": wide},
-    )
-    app = create_app(settings)
-    # ONSALE_DEBUG=1 puts the traceback of a failed request into its answer.
-    app.debug = bool(os.environ.get("ONSALE_DEBUG"))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+REDIS = ("127.0.0.1", 6379)
+PER_ORDER_LIMIT = 10
 
 
 @dataclass
@@ -80,6 +64,7 @@ class Results:
     orders: int = 0
     refused: int = 0
     errors: list[str] = field(default_factory=list)
+    front_ms: list[float] = field(default_factory=list)
     hold_ms: list[float] = field(default_factory=list)
     checkout_ms: list[float] = field(default_factory=list)
 
@@ -92,83 +77,128 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 async def buyer(
-    n: int, http: httpx.AsyncClient, event_id: int, start: asyncio.Event, out: Results
+    n: int,
+    http: aiohttp.ClientSession,
+    event_id: int,
+    max_tickets: int,
+    start: asyncio.Event,
+    out: Results,
 ) -> None:
     rng = random.Random(n)
+    # One address per buyer, as the load balancer reports it.
+    headers = {"X-Forwarded-For": f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"}
     await start.wait()
-    answer = await http.get(f"/api/v1/shop/events/{event_id}")
-    if answer.status_code != 200:
-        out.errors.append(f"storefront {answer.status_code}: {answer.text[:200]}")
+    began = time.perf_counter()
+    async with http.get(f"/api/v1/shop/events/{event_id}", headers=headers) as answer:
+        if answer.status != 200:
+            out.errors.append(f"storefront {answer.status}: {(await answer.text())[:200]}")
+            return
+        front = await answer.json()
+    out.front_ms.append((time.perf_counter() - began) * 1000)
+    kind = front["ticket_types"][0]
+    if kind["available"] == 0:
+        out.refused += 1
         return
-    front = answer.json()
-    left = [t for t in front["ticket_types"] if t["available"] > 0]
-    rng.shuffle(left)
-    quantity = rng.randint(1, 4)
-    for kind in left[:2]:
-        began = time.perf_counter()
-        hold = await http.post(
-            "/api/v1/shop/holds",
-            json={
-                "event_id": event_id,
-                "buyer_email": f"fan{n}@example.org",
-                "buyer_name": f"Fan {n}",
-                "items": [{"type_id": kind["type_id"], "quantity": quantity}],
-            },
-        )
+    quantity = min(rng.randint(1, max_tickets), kind["available"])
+    began = time.perf_counter()
+    async with http.post(
+        "/api/v1/shop/holds",
+        headers=headers,
+        json={
+            "event_id": event_id,
+            "buyer_email": f"fan{n}@example.org",
+            "buyer_name": f"Fan {n}",
+            "items": [{"type_id": kind["type_id"], "quantity": quantity}],
+        },
+    ) as hold:
         out.hold_ms.append((time.perf_counter() - began) * 1000)
-        if hold.status_code == 409:
+        if hold.status == 409:
             out.refused += 1
-            continue
-        if hold.status_code != 201:
-            out.errors.append(f"hold {hold.status_code}: {hold.text[:200]}")
             return
-        began = time.perf_counter()
-        order = await http.post(f"/api/v1/shop/holds/{hold.json()['hold_token']}/checkout")
+        if hold.status != 201:
+            out.errors.append(f"hold {hold.status}: {(await hold.text())[:200]}")
+            return
+        token = (await hold.json())["hold_token"]
+    began = time.perf_counter()
+    async with http.post(f"/api/v1/shop/holds/{token}/checkout", headers=headers) as order:
         out.checkout_ms.append((time.perf_counter() - began) * 1000)
-        if order.status_code != 201 or order.json()["status"] != "paid":
-            out.errors.append(f"checkout {order.status_code}: {order.text[:200]}")
+        body = await order.json()
+        if order.status != 201 or body["status"] != "paid":
+            out.errors.append(f"checkout {order.status}: {json.dumps(body)[:200]}")
             return
-        out.sold += len(order.json()["tickets"])
-        out.orders += 1
-        return
+    out.sold += len(body["tickets"])
+    out.orders += 1
 
 
-async def onsale(url: str, buyers: int, capacity: int) -> tuple[Results, float, int, list[int]]:
-    async with httpx.AsyncClient(base_url=url, timeout=120) as org:
+async def set_up(url: str, capacity: int) -> tuple[int, int]:
+    """An organizer, a venue, a published event and its one ticket type; their ids."""
+    async with aiohttp.ClientSession(url) as org:
         email = f"org-{secrets.token_hex(4)}@example.org"
-        r = await org.post(
+        async with org.post(
             "/api/v1/auth/signup",
             json={"email": email, "password": "correct horse", "name": "O", "organisation": "O"},
-        )
-        org.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
-        venue = (await org.post("/api/v1/venues", json={"name": "Arena"})).json()
+        ) as answer:
+            assert answer.status == 201, await answer.text()
+            auth = {"Authorization": f"Bearer {(await answer.json())['access_token']}"}
+        async with org.post("/api/v1/venues", json={"name": "Arena"}, headers=auth) as answer:
+            venue = await answer.json()
         now = datetime.now(UTC)
-        event = (
-            await org.post(
-                "/api/v1/events",
-                json={
-                    "name": "Popular",
-                    "venue_id": venue["venue_id"],
-                    "starts_at": (now + timedelta(days=30)).isoformat(),
-                    "ends_at": (now + timedelta(days=30, hours=4)).isoformat(),
-                    "published": True,
-                },
-            )
-        ).json()
-        type_ids = []
-        for name in TYPES:
-            kind = await org.post(
-                f"/api/v1/events/{event['event_id']}/ticket-types",
-                json={"name": name, "capacity": capacity // len(TYPES), "price": 4500},
-            )
-            assert kind.status_code == 201, kind.text
-            type_ids.append(kind.json()["type_id"])
+        async with org.post(
+            "/api/v1/events",
+            headers=auth,
+            json={
+                "name": "Popular",
+                "venue_id": venue["venue_id"],
+                "starts_at": (now + timedelta(days=30)).isoformat(),
+                "ends_at": (now + timedelta(days=30, hours=4)).isoformat(),
+                "published": True,
+            },
+        ) as answer:
+            event = await answer.json()
+        async with org.post(
+            f"/api/v1/events/{event['event_id']}/ticket-types",
+            headers=auth,
+            json={
+                "name": "Standing",
+                "capacity": capacity,
+                "price": 4500,
+                "per_order_limit": PER_ORDER_LIMIT,
+            },
+        ) as answer:
+            assert answer.status == 201, await answer.text()
+            kind = await answer.json()
+    return event["event_id"], kind["type_id"]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes so far (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its children (the API processes ``--workers`` starts)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return [pid]
+    return [pid, *(int(child) for child in children)]
+
+
+async def onsale(url: str, event_id: int, buyers: int, max_tickets: int) -> tuple[Results, float]:
     out = Results()
     start = asyncio.Event()
-    limits = httpx.Limits(max_connections=buyers, max_keepalive_connections=buyers)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=300)
+    async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as http:
         tasks = [
-            asyncio.create_task(buyer(n, http, event["event_id"], start, out))
+            asyncio.create_task(buyer(n, http, event_id, max_tickets, start, out))
             for n in range(buyers)
         ]
         await asyncio.sleep(0.2)
@@ -176,45 +206,41 @@ async def onsale(url: str, buyers: int, capacity: int) -> tuple[Results, float, 
         start.set()
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - began
-    return out, elapsed, event["event_id"], type_ids
+    return out, elapsed
 
 
-def oversold(dbname: str, type_ids: list[int]) -> tuple[int, int]:
-    """Tickets beyond capacity (summed over types) and live tickets, straight from the DB."""
+def oversold(dbname: str, type_id: int) -> tuple[int, int]:
+    """Tickets beyond capacity and live tickets, straight from the database."""
     with psycopg.connect(f"{PG} dbname={dbname}") as conn:
-        rows = conn.execute(
+        row = conn.execute(
             "SELECT tt.capacity, count(t.id) FROM ticket_types tt "
             "LEFT JOIN tickets t ON t.type_id = tt.id AND NOT t.revoked "
-            "WHERE tt.id = ANY(%s) GROUP BY tt.id, tt.capacity",
-            (type_ids,),
-        ).fetchall()
-    return sum(max(0, sold - cap) for cap, sold in rows), sum(sold for _, sold in rows)
+            "WHERE tt.id = %s GROUP BY tt.id, tt.capacity",
+            (type_id,),
+        ).fetchone()
+    assert row is not None
+    capacity, live = row
+    return max(0, live - capacity), live
 
 
-async def baseline(dbname: str, transactions: int, *, event_lock: bool) -> float:
-    """Single-row INSERT transactions per second over POOL connections; with ``event_lock``
-    each first locks the one event row, as a sale serialised per event would."""
+async def baseline(dbname: str, transactions: int, connections: int) -> float:
+    """Single-row conditional UPDATE transactions per second, all on one stock row."""
     from psycopg import AsyncConnection
 
-    conns = [await AsyncConnection.connect(f"{PG} dbname={dbname}") for _ in range(POOL)]
+    conns = [await AsyncConnection.connect(f"{PG} dbname={dbname}") for _ in range(connections)]
     await conns[0].execute(
-        "CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, event_id int, ref text)"
+        "CREATE TABLE bench_stock (id int PRIMARY KEY, sold int NOT NULL, capacity int NOT NULL)"
     )
-    await conns[0].execute(
-        "CREATE TABLE IF NOT EXISTS bench_events (id int PRIMARY KEY, n int NOT NULL)"
-    )
-    await conns[0].execute("INSERT INTO bench_events VALUES (1, 0) ON CONFLICT DO NOTHING")
+    await conns[0].execute("INSERT INTO bench_stock VALUES (1, 0, %s)", (transactions,))
     await conns[0].commit()
-    queue = list(range(transactions))
+    left = [transactions]
 
     async def worker(conn: AsyncConnection[Any]) -> None:
-        while queue:
-            queue.pop()
+        while left[0] > 0:
+            left[0] -= 1
             async with conn.transaction():
-                if event_lock:
-                    await conn.execute("SELECT n FROM bench_events WHERE id = 1 FOR UPDATE")
                 await conn.execute(
-                    "INSERT INTO bench_rows (event_id, ref) VALUES (1, %s)", (uuid.uuid4().hex,)
+                    "UPDATE bench_stock SET sold = sold + 1 WHERE id = 1 AND sold < capacity"
                 )
 
     began = time.perf_counter()
@@ -225,8 +251,25 @@ async def baseline(dbname: str, transactions: int, *, event_lock: bool) -> float
     return transactions / elapsed
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _redis_up() -> bool:
+    try:
+        socket.create_connection(REDIS, timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
 def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    import httpx
+
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit("the cloud server exited during start-up")
@@ -236,31 +279,47 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes]) -> None:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise SystemExit("the cloud server did not answer /health within 30 s")
+    raise SystemExit("the cloud server did not answer /health within 60 s")
+
+
+def _drop_redis_prefix(prefix: str) -> None:
+    from redis import Redis
+
+    client = Redis(*REDIS)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=500))
+        if keys:
+            client.unlink(*keys)
+    finally:
+        client.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="50 buyers, under a minute")
+    parser.add_argument("--quick", action="store_true", help="100 buyers for 50 tickets")
     parser.add_argument("--buyers", type=int, help="concurrent buyers (default 1000)")
+    parser.add_argument("--capacity", type=int, help="tickets on sale (default 500)")
     parser.add_argument(
-        "--capacity", type=int, help="tickets on sale (default 500; 75 with --quick)"
+        "--max-tickets",
+        type=int,
+        default=1,
+        choices=range(1, PER_ORDER_LIMIT + 1),
+        metavar="K",
+        help="each buyer asks for 1 to K tickets (default 1)",
     )
-    parser.add_argument("--serve", nargs=3, metavar=("PORT", "URL", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="API processes (default: cores)"
+    )
     args = parser.parse_args()
-    if args.serve:
-        serve(int(args.serve[0]), args.serve[1], args.serve[2])
-        return
-    buyers = args.buyers or (50 if args.quick else 1000)
-    # Demand (2.5 tickets a buyer on average) well above capacity: the event sells out.
-    wanted = args.capacity or (75 if args.quick else 500)
-    capacity = max(wanted // len(TYPES), 1) * len(TYPES)
+    buyers = args.buyers or (100 if args.quick else 1000)
+    capacity = args.capacity or (50 if args.quick else 500)
 
     from cloud.db import make_engine
     from cloud.migrate import upgrade
-    from tests.support import free_port
 
     dbname = f"bilten_onsale_{uuid.uuid4().hex[:10]}"
+    redis_prefix = f"bilten-onsale-{uuid.uuid4().hex[:10]}"
+    redis = _redis_up()
     with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')
     server = None
@@ -268,30 +327,63 @@ def main() -> None:
         database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
         engine = make_engine(database_url)
         upgrade(engine)
+        pool = engine.pool.size() + engine.pool._max_overflow  # type: ignore[attr-defined]
         engine.dispose()
-        port = free_port()
+        port = _free_port()
         url = f"http://127.0.0.1:{port}"
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "BILTEN_DATABASE_URL": database_url,
+            "BILTEN_MASTER_KEY": b64encode(secrets.token_bytes(32)).decode(),
+            "BILTEN_JWT_SECRET": secrets.token_urlsafe(48),
+            "BILTEN_TRUSTED_PROXIES": "127.0.0.1/32",
+            "BILTEN_PAYMENT_PROVIDER": "local",
+        }
+        if redis:
+            env |= {
+                "BILTEN_REDIS_URL": "redis://127.0.0.1:6379/0",
+                "BILTEN_REDIS_PREFIX": redis_prefix,
+            }
         with tempfile.TemporaryDirectory() as data_dir:
             server = subprocess.Popen(
-                [sys.executable, __file__, "--serve", str(port), database_url, data_dir],
+                [
+                    sys.executable,
+                    "-m",
+                    "shared.cli",
+                    "cloud",
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                    "--data",
+                    data_dir,
+                ],
                 cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                env=env,
+                stdout=subprocess.DEVNULL,
             )
             _wait_healthy(url, server)
-            out, elapsed, _event_id, type_ids = asyncio.run(onsale(url, buyers, capacity))
+            event_id, type_id = asyncio.run(set_up(url, capacity))
+            servers = _tree(server.pid)
+            server_cpu, client_cpu = _cpu_seconds(servers), time.process_time()
+            out, elapsed = asyncio.run(onsale(url, event_id, buyers, args.max_tickets))
+            server_cpu = _cpu_seconds(servers) - server_cpu
+            client_cpu = time.process_time() - client_cpu
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
             server = None
-        over, live = oversold(dbname, type_ids)
-        plain = asyncio.run(baseline(dbname, out.orders or 1, event_lock=False))
-        locked = asyncio.run(baseline(dbname, out.orders or 1, event_lock=True))
+        over, live = oversold(dbname, type_id)
+        plain = asyncio.run(baseline(dbname, max(out.orders, 1), pool * args.workers))
     finally:
         if server is not None:
             server.kill()
         with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+        if redis:
+            _drop_redis_prefix(redis_prefix)
 
-    tickets_per_min = out.sold / elapsed * 60
     figures = {
         "buyers": buyers,
         "capacity": capacity,
@@ -301,31 +393,41 @@ def main() -> None:
         "orders": out.orders,
         "refused_sold_out": out.refused,
         "errors": len(out.errors),
+        "max_tickets": args.max_tickets,
+        "workers": args.workers,
+        "redis": redis,
         "seconds": round(elapsed, 3),
-        "tickets_per_min": round(tickets_per_min),
         "orders_per_s": round(out.orders / elapsed, 1),
+        "tickets_per_s": round(out.sold / elapsed, 1),
+        "storefront_p50_ms": round(_percentile(out.front_ms, 0.50), 1),
         "hold_p50_ms": round(_percentile(out.hold_ms, 0.50), 1),
         "hold_p99_ms": round(_percentile(out.hold_ms, 0.99), 1),
         "checkout_p50_ms": round(_percentile(out.checkout_ms, 0.50), 1),
         "checkout_p99_ms": round(_percentile(out.checkout_ms, 0.99), 1),
-        "baseline_insert_tx_per_s": round(plain, 1),
-        "baseline_event_lock_tx_per_s": round(locked, 1),
-        "pretix_ceiling_tickets_per_min": 400,
+        "server_cpu_s": round(server_cpu, 2),
+        "client_cpu_s": round(client_cpu, 2),
+        "baseline_update_tx_per_s": round(plain, 1),
     }
     for message in out.errors[:5]:
         print("error:", message)
     print(
-        f"{buyers} buyers, capacity {capacity}: sold {out.sold} in {out.orders} orders "
-        f"over {elapsed:.2f} s, {out.refused} holds refused as sold out"
+        f"{buyers} buyers, capacity {capacity}, {args.workers} API processes"
+        f"{' + Redis' if redis else ''}: sold {out.sold} in {out.orders} orders over "
+        f"{elapsed:.2f} s; {out.refused} buyers found it sold out"
     )
-    print(f"tickets per minute: {tickets_per_min:,.0f} (pretix's documented ceiling: 300-400)")
+    print(
+        f"orders per second: {figures['orders_per_s']} "
+        f"(tickets per minute: {out.sold / elapsed * 60:,.0f})"
+    )
+    print(f"storefront p50 {figures['storefront_p50_ms']} ms")
     print(f"hold     p50 {figures['hold_p50_ms']} ms  p99 {figures['hold_p99_ms']} ms")
     print(f"checkout p50 {figures['checkout_p50_ms']} ms  p99 {figures['checkout_p99_ms']} ms")
-    print(f"oversold: {over} (live tickets in the database: {live})")
     print(
-        f"baseline, bare INSERT transactions: {plain:,.0f}/s; "
-        f"behind one event row lock: {locked:,.0f}/s"
+        f"CPU during the sale: API processes {server_cpu:.2f} s, this client {client_cpu:.2f} s "
+        f"({os.cpu_count()} cores)"
     )
+    print(f"oversold: {over} (live tickets in the database: {live})")
+    print(f"baseline, single-row UPDATE transactions on one row: {plain:,.0f}/s")
     if over:
         print("OVERSOLD: capacity was exceeded")
     print(json.dumps(figures))

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from cloud.admin.controllers import (
     AdminController,
@@ -35,6 +35,8 @@ from cloud.events.controllers import EventController, StorefrontController
 from cloud.media.controllers import MediaController
 from cloud.notifications.controllers import HolderMessagesController
 from cloud.ops.health import HealthController
+from cloud.ops.logs import install_request_log, log_failures
+from cloud.ops.metrics import MetricsController, app_registry
 from cloud.orders.controllers import EventOrdersController, ShopController
 from cloud.orders.webhooks import PaymentWebhookController
 from cloud.orgs.controllers import OrganisationController
@@ -59,10 +61,6 @@ from cloud.web.security import csrf_config
 from cloud.web.templating import template_config
 
 
-class MetricsController(PrometheusController):
-    path = "/metrics"
-
-
 def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object]]:
     del request
     return Response(
@@ -74,6 +72,7 @@ def create_app(settings: CloudSettings) -> Litestar:
     engine = make_engine(settings.database_url)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     cache: Cache = RedisCache(redis, settings.redis_prefix) if redis is not None else MemoryCache()
+    sessions = make_session_factory(engine)
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -105,7 +104,7 @@ def create_app(settings: CloudSettings) -> Litestar:
         route_handlers=[VenueSyncController],
         dependencies={"venue": Provide(provide_venue, sync_to_thread=True)},
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             OrganisationController,
@@ -134,12 +133,15 @@ def create_app(settings: CloudSettings) -> Litestar:
             {
                 "settings": settings,
                 "engine": engine,
-                "session_factory": make_session_factory(engine),
+                "session_factory": sessions,
+                "metrics_registry": app_registry(sessions),
                 "rate_limiter": RateLimiter(
                     {**DEFAULT_RULES, **settings.rate_limits}, redis, settings.redis_prefix
                 ),
                 "trusted_proxies": parse_networks(settings.trusted_proxies),
                 "cache": cache,
+                # For the readiness check; None when Redis is not configured.
+                "redis": redis,
             }
         ),
         exception_handlers={
@@ -158,4 +160,9 @@ def create_app(settings: CloudSettings) -> Litestar:
         csrf_config=csrf_config(settings),
         openapi_config=OpenAPIConfig(title="Bilten cloud API", version="1.0.0", path="/schema"),
         lifespan=[lifespan],
+        # The commands set logging up (cloud.ops.logs); Litestar's default would replace it.
+        logging_config=None,
+        after_exception=[log_failures()],
     )
+    install_request_log(app, settings)
+    return app

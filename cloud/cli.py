@@ -5,9 +5,12 @@ Heavy imports happen inside the handlers so ``bilten --help`` stays fast."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cloud.settings import CloudSettings
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -55,10 +58,33 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
         proxy_headers=False,
+        **_serve_operations(settings, args.workers),
     )
     return 0
+
+
+# After SIGTERM the server stops taking connections and gives the requests under way this
+# long to finish; the container's stop grace period (compose: stop_grace_period) is longer.
+GRACEFUL_SHUTDOWN_S = 25
+
+
+def _serve_operations(settings: CloudSettings, workers: int) -> dict[str, Any]:
+    """How ``serve`` logs, counts and stops: logging set up here and in each worker process
+    (cloud.asgi; JSON lines with request ids, no secrets; the app writes the access lines),
+    several workers' metrics added up, and a bounded graceful shutdown."""
+    from cloud.ops.logs import configure_cloud_logging
+    from cloud.ops.metrics import share_metrics_between_workers
+
+    configure_cloud_logging(settings)
+    if workers > 1:
+        share_metrics_between_workers()
+    return {
+        "log_config": None,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+    }
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -76,10 +102,12 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from cloud.ops.logs import configure_cloud_logging
     from cloud.worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run_worker(_settings(args), once=args.once)
+    settings = _settings(args)
+    configure_cloud_logging(settings)
+    run_worker(settings, once=args.once)
     return 0
 
 

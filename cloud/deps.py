@@ -162,6 +162,9 @@ def provide_organizer_id(member: CurrentMember) -> int:
 
 def provide_venue(request: Request[Any, Any, Any], db: Db) -> Venue:
     venue = find_venue_by_key(db, _bearer(request))
+    # End the read's transaction, as provide_user does: on SQLite it holds the write lock,
+    # and a venue's upload still arriving on a slow line would hold it for everyone.
+    db.commit()
     if venue is None:
         raise Unauthorized("unknown venue API key")
     mark_seen(db, venue, now_s())

@@ -351,7 +351,7 @@ def client_ip(
     forwarded = connection.headers.get("x-forwarded-for")
     if not forwarded:
         return _bucket(peer)
-    if not _is_trusted(peer, trusted):
+    if not is_trusted(peer, trusted):
         if peer not in _warned_untrusted and len(_warned_untrusted) < 16:
             _warned_untrusted.add(peer)
             log.warning(
@@ -365,7 +365,7 @@ def client_ip(
         if not _is_address(hop):
             break  # a malformed entry: trust nothing further left of it
         client = hop
-        if not _is_trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             break
     return _bucket(client)
 
@@ -378,7 +378,7 @@ def _is_address(text: str) -> bool:
     return True
 
 
-def _is_trusted(host: str, trusted: tuple[IpNetwork, ...]) -> bool:
+def is_trusted(host: str, trusted: tuple[IpNetwork, ...]) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

@@ -21,6 +21,7 @@ from cloud.notifications.config import (
     parse_smtp_url,
 )
 from cloud.ratelimit import Rule  # at run time: the app's signature models resolve this field
+from shared.logs import LEVELS as LOG_LEVELS
 
 MASTER_KEY_BYTES = 32
 MASTER_KEY_FILE = "master.key"
@@ -83,6 +84,10 @@ class CloudSettings:
     approve_organisations: bool = False
     # Overrides of cloud.ratelimit.DEFAULT_RULES by action name, e.g. for a load test.
     rate_limits: Mapping[str, Rule] = field(default_factory=dict)
+    # Log lines as JSON objects (for Logstash/Elasticsearch) instead of text, and from which
+    # level on (debug, info, warning, error).
+    log_json: bool = False
+    log_level: str = "info"
 
     def __post_init__(self) -> None:
         if len(self.master_key) != MASTER_KEY_BYTES:
@@ -93,6 +98,10 @@ class CloudSettings:
             raise ConfigurationError("the hold time must be between 1 second and 1 day")
         _check_networks(self.trusted_proxies)
         _check_payments(self)
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigurationError(
+                f"BILTEN_LOG_LEVEL: {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}"
+            )
 
     @property
     def is_embedded_database(self) -> bool:
@@ -111,7 +120,8 @@ class CloudSettings:
         BILTEN_TRUSTED_PROXIES lists the reverse proxies, comma-separated CIDRs.
         BILTEN_PUBLIC_URL is where people reach the pages (links in emails);
         BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address;
-        BILTEN_APPROVE_ORGANISATIONS=1 holds new organisations' events back until approved."""
+        BILTEN_APPROVE_ORGANISATIONS=1 holds new organisations' events back until approved.
+        BILTEN_LOG_JSON=1 writes JSON log lines; BILTEN_LOG_LEVEL sets the least severe one."""
         env = os.environ if environ is None else environ
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -166,6 +176,8 @@ class CloudSettings:
             public_url=(env.get("BILTEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             cookie_secure=_flag(env, "BILTEN_COOKIE_SECURE", default=True),
             approve_organisations=_flag(env, "BILTEN_APPROVE_ORGANISATIONS", default=False),
+            log_json=_flag(env, "BILTEN_LOG_JSON", default=False),
+            log_level=(env.get("BILTEN_LOG_LEVEL") or "info").strip().lower(),
         )
 
 

@@ -93,7 +93,10 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        scheduler.shutdown(wait=False)
+        # A job under way finishes first (an email pass is at most 200 messages, each
+        # recorded as it goes), so a stop does not leave a message claimed until its lease
+        # runs out; compose's stop_grace_period leaves room for it.
+        scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     conflicts_job()

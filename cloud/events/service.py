@@ -13,7 +13,7 @@ from cloud.errors import CloudError, Conflict, Forbidden, InvalidInput, NotFound
 from cloud.events.models import Event, SigningKey, TicketType
 from cloud.events.schemas import MAX_DESCRIPTION, MAX_ENTRIES_LIMIT
 from cloud.events.signing import create_signing_key, current_key
-from cloud.events.stock import set_capacity
+from cloud.events.stock import set_capacity, set_currency
 from cloud.media.images import prepare_image
 from cloud.media.store import MediaStore, Rendition
 from cloud.orgs.models import Organisation
@@ -301,6 +301,17 @@ def update_ticket_type(
         raise Conflict(
             f"capacity cannot go below the {ticket_type.sold} sold and {ticket_type.held} "
             f"held tickets of {ticket_type.name!r}; wait for holds to expire or cancel orders"
+        )
+    currency = changes.pop("currency", None)
+    if (
+        currency is not None
+        and currency != ticket_type.currency
+        and not set_currency(session, type_id, currency)
+    ):
+        session.rollback()
+        raise Conflict(
+            f"the currency of {ticket_type.name!r} cannot change once tickets are held or "
+            "sold; add a ticket type in the new currency instead"
         )
     for column, value in changes.items():
         setattr(ticket_type, column, value)

@@ -15,7 +15,17 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, CursorResult, Integer, Update, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    CursorResult,
+    Integer,
+    String,
+    Update,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from cloud.events.models import TicketType
@@ -43,6 +53,10 @@ _SET_CAPACITY = (
     update(_TYPES)
     .where(_type.id == _ID, _type.sold + _type.held <= _CAPACITY)
     .values(capacity=_CAPACITY)
+)
+_CURRENCY = bindparam("currency", type_=String)
+_SET_CURRENCY = (
+    update(_TYPES).where(_type.id == _ID, _type.sold + _type.held == 0).values(currency=_CURRENCY)
 )
 _STALE = (
     select(HoldItem.type_id, func.sum(HoldItem.quantity))
@@ -94,6 +108,12 @@ def return_seats(session: Session, type_id: int, count: int) -> None:
 def set_capacity(session: Session, type_id: int, capacity: int) -> bool:
     """Change the capacity, refusing (False) to go below what is sold and held."""
     return _changed(session, _SET_CAPACITY, type_id=type_id, new_capacity=capacity)
+
+
+def set_currency(session: Session, type_id: int, currency: str) -> bool:
+    """Change the currency, refusing (False) once any seat is held or sold: holds keep their
+    unit prices, and an order must be paid in the currency its seats were held in."""
+    return _changed(session, _SET_CURRENCY, type_id=type_id, currency=currency)
 
 
 def stale_holds(session: Session, event_id: int, now: int) -> dict[int, int]:

@@ -50,9 +50,12 @@ _LOCK_HOLD = (
         Hold.buyer_name,
         Hold.state,
         Hold.expires_at,
+        Event.name.label("event_name"),
+        Event.starts_at.label("event_starts_at"),
     )
+    .join(Event, Event.id == Hold.event_id)
     .where(Hold.token_hash == bindparam("token_hash", type_=String))
-    .with_for_update()
+    .with_for_update(of=Hold)
 )
 _HOLD_LINES = (
     select(
@@ -74,7 +77,7 @@ _CHECKED_OUT = (
 _INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
 _INSERT_LINES = insert(OrderLine.__table__)
 _INSERT_ORDER_TICKETS = insert(OrderTicketRow.__table__)
-_EVENT_FOR_EMAIL = select(Event.name, Event.starts_at).where(
+_EVENT_NOTE = select(Event.name, Event.starts_at).where(
     Event.id == bindparam("event_id", type_=Integer)
 )
 
@@ -166,7 +169,13 @@ def checkout(
             for line in lines
         ],
     )
-    tickets = issue_order_tickets(session, master_key, order, lines) if paid else []
+    tickets = (
+        issue_order_tickets(
+            session, master_key, order, lines, EventNote(hold.event_name, hold.event_starts_at)
+        )
+        if paid
+        else []
+    )
     session.commit()
     return CheckoutResult(order, start, lines, tickets)
 
@@ -189,12 +198,24 @@ def _again(session: Session, hold_id: int, provider: PaymentProvider) -> Checkou
     return CheckoutResult(order, start, lines, tickets)
 
 
+@dataclass(frozen=True, slots=True)
+class EventNote:
+    """What the confirmation email says of the event."""
+
+    name: str
+    starts_at: int
+
+
 def issue_order_tickets(
-    session: Session, master_key: bytes, order: Order, lines: Sequence[Line]
+    session: Session,
+    master_key: bytes,
+    order: Order,
+    lines: Sequence[Line],
+    event: EventNote | None = None,
 ) -> list[SignedTicket]:
     """Issue a paid order's tickets in the caller's transaction and queue them to the buyer
     by email, then move its seats from held to sold and number the tickets: the shared rows
-    last, each locked for one update and the commit."""
+    last, each locked for one update and the commit. ``event`` is read when not given."""
     tickets = add_signed_tickets(
         session,
         master_key,
@@ -207,7 +228,10 @@ def issue_order_tickets(
     session.connection().execute(
         _INSERT_ORDER_TICKETS, [{"order_id": order.id, "ticket_id": t.id} for t in tickets]
     )
-    _confirm_by_email(session, order, tickets, {line.type_id: line.name for line in lines})
+    if event is None:
+        row = session.connection().execute(_EVENT_NOTE, {"event_id": order.event_id}).one()
+        event = EventNote(row.name, row.starts_at)
+    _confirm_by_email(session, order, event, tickets, {line.type_id: line.name for line in lines})
     for line in lines:
         sell_held_seats(session, line.type_id, line.quantity)
     number_tickets(session, order.event_id, [ticket.id for ticket in tickets])
@@ -215,11 +239,14 @@ def issue_order_tickets(
 
 
 def _confirm_by_email(
-    session: Session, order: Order, tickets: list[SignedTicket], type_names: dict[int, str]
+    session: Session,
+    order: Order,
+    event: EventNote,
+    tickets: list[SignedTicket],
+    type_names: dict[int, str],
 ) -> None:
     """Queue the buyer's tickets by email in the paying transaction: sent if and only if
     the order is paid, once however often the payment is confirmed."""
-    event = session.connection().execute(_EVENT_FOR_EMAIL, {"event_id": order.event_id}).one()
     enqueue_email(
         session,
         to=order.buyer_email,

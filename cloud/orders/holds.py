@@ -174,8 +174,9 @@ def create_hold(
     wanted = {line.type_id: line.quantity for line in lines}
     prices = {type_id: row.price for type_id, row in types.items()}
     _refuse_if_short(session, types, wanted, event_id, now)
+    token = secrets.token_urlsafe(32)
     hold = {
-        "token_hash": "",
+        "token_hash": token_digest(token),
         "event_id": event_id,
         "buyer_email": email,
         "buyer_name": name,
@@ -193,8 +194,6 @@ def create_hold(
         found = applicable(session, event_id, voucher, now)
         prices = _apply(hold, found, wanted, prices)
         code = found.voucher.code
-    token = secrets.token_urlsafe(32)
-    hold["token_hash"] = token_digest(token)
     hold_id, short = _attempt(session, hold, wanted, prices)
     if short is not None:
         session.rollback()

@@ -167,3 +167,30 @@ def test_capacity_cannot_drop_below_the_tickets_already_out(
     assert refused.status_code == 409
     assert "6 sold" in refused.json()["detail"]
     assert (allowed.status_code, allowed.json()["available"]) == (200, 0)
+
+
+def test_the_currency_is_fixed_once_a_ticket_is_held(api: Api, client: TestClient[Any]) -> None:
+    """A held seat keeps the price it was held at; its order must be paid in that currency."""
+    org, event_id = _event(api)
+    type_id = api.ticket_type(org, event_id, "General", capacity=10)
+    path = f"/api/v1/events/{event_id}/ticket-types/{type_id}"
+    before = client.patch(path, json={"currency": "CHF", "price": 1500}, headers=org.headers)
+    hold = client.post(
+        "/api/v1/shop/holds",
+        json={
+            "event_id": event_id,
+            "buyer_email": "ada@example.org",
+            "buyer_name": "Ada",
+            "items": [{"type_id": type_id, "quantity": 1}],
+        },
+    )
+    assert hold.status_code == 201, hold.text
+
+    after = client.patch(path, json={"currency": "USD", "price": 900}, headers=org.headers)
+
+    assert (before.status_code, before.json()["currency"]) == (200, "CHF")
+    assert after.status_code == 409
+    assert "currency" in after.json()["detail"]
+    [listed] = client.get(f"/api/v1/events/{event_id}/ticket-types", headers=org.headers).json()
+    assert (listed["currency"], listed["price"]) == ("CHF", 1500)
+    assert (hold.json()["currency"], hold.json()["total"]) == ("CHF", 1500)
