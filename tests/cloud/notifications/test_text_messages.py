@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from cloud.notifications.models import OutboxMessage
 from cloud.notifications.outbox import enqueue_email, enqueue_text, waiting
 from cloud.notifications.phones import normal_phone
 from cloud.notifications.sms import HttpSmsSender
+from cloud.ops.logs import secret_values
+from cloud.settings import CloudSettings
 from tests.cloud.notifications.conftest import Clock
 from tests.cloud.notifications.sms_sink import SENDER, TOKEN, SmsSink
 from tests.support import free_port
@@ -247,3 +250,17 @@ def test_sms_settings_that_cannot_work_are_refused_at_start(
 ) -> None:
     with pytest.raises(ConfigurationError, match=complaint):
         parse_sms_settings(url, token, sender)
+
+
+def test_the_sms_token_is_among_the_secrets_no_log_line_shows(tmp_path: Path) -> None:
+    settings = CloudSettings.from_env(
+        tmp_path,
+        environ={
+            "BILTEN_SMS_URL": "https://sms.example.org/v1/messages",
+            "BILTEN_SMS_TOKEN": TOKEN,
+            "BILTEN_SMS_FROM": SENDER,
+        },
+    )
+
+    assert TOKEN in secret_values(settings)
+    assert TOKEN not in repr(settings)
