@@ -18,10 +18,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.notifications.couriers import Courier
 from cloud.notifications.failures import SendFailed
+from cloud.notifications.models import Channel
 from cloud.notifications.outbox import Claimed, claim_next, mark_dead, mark_retry, mark_sent
 from cloud.notifications.render import RenderFailed
 
-log = logging.getLogger("bilten.cloud.messages")
+# One logger per channel, so an operator can follow email and texts apart.
+LOGGERS = {
+    Channel.EMAIL: logging.getLogger("bilten.cloud.email"),
+    Channel.SMS: logging.getLogger("bilten.cloud.sms"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,10 @@ class Delivery:
     clock: Callable[[], int]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def log(self) -> logging.Logger:
+        return LOGGERS[self.courier.channel]
 
     def run_pass(self, limit: int = 200) -> PassReport:
         """Send up to ``limit`` due messages. Stops early when the server cannot be reached:
@@ -103,7 +112,7 @@ class Delivery:
         with self.sessions() as session:
             mark_sent(session, claimed.id, now=self.clock())
         report.sent += 1
-        log.info(
+        self.log.info(
             "sent %s %s (%s) to %s",
             claimed.channel,
             claimed.id,
@@ -117,7 +126,7 @@ class Delivery:
         with self.sessions() as session:
             mark_retry(session, claimed.id, error=error, at=at)
         report.retried += 1
-        log.warning(
+        self.log.warning(
             "%s %s (%s) not sent, attempt %d of %d, retrying in %d s: %s",
             claimed.channel,
             claimed.id,
@@ -132,7 +141,7 @@ class Delivery:
         with self.sessions() as session:
             mark_dead(session, claimed.id, error=error)
         report.dead += 1
-        log.error(
+        self.log.error(
             "%s %s (%s) to %s given up after %d attempts: %s "
             "(listed by `bilten cloud outbox --dead` and on /admin/outbox)",
             claimed.channel,

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.clock import now_s
 from cloud.notifications.couriers import EmailCourier, TextCourier
-from cloud.notifications.delivery import Delivery
+from cloud.notifications.delivery import LOGGERS, Delivery
 from cloud.notifications.mailers import FolderMailer, Mailer, SmtpMailer
+from cloud.notifications.models import Channel
 from cloud.notifications.sms import FolderSmsSender, HttpSmsSender, SmsSender
 from cloud.settings import CloudSettings
 
-log = logging.getLogger("bilten.cloud.messages")
+log = LOGGERS[Channel.EMAIL]
+text_log = LOGGERS[Channel.SMS]
 
 MAIL_FOLDER = "mail"
 SMS_FOLDER = "sms"
@@ -46,14 +46,14 @@ def text_delivery(settings: CloudSettings, sessions: sessionmaker[Session]) -> D
     sender: SmsSender
     if settings.sms is None:
         folder = settings.data_dir / SMS_FOLDER
-        log.warning(
+        text_log.warning(
             "text messages are not configured (set BILTEN_SMS_URL); they are written to %s "
             "instead of being sent",
             folder,
         )
         sender, shown_as = FolderSmsSender(folder), FOLDER_SMS_SENDER
     else:
-        log.info("sending text messages through the provider at %s", settings.sms.address)
+        text_log.info("sending text messages through the provider at %s", settings.sms.address)
         sender, shown_as = HttpSmsSender(settings.sms), settings.sms.sender
     return Delivery(sessions=sessions, courier=TextCourier(sender, shown_as), clock=now_s)
 
@@ -61,7 +61,7 @@ def text_delivery(settings: CloudSettings, sessions: sessionmaker[Session]) -> D
 def delivery_job(delivery: Delivery) -> None:
     report = delivery.run_pass()
     if report.busy:
-        log.info(
+        delivery.log.info(
             "%s pass: %d sent, %d to retry, %d dead",
             delivery.courier.channel,
             report.sent,
