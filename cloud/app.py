@@ -12,7 +12,11 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig
 
-from cloud.admin.controllers import AdminController
+from cloud.admin.controllers import (
+    AdminController,
+    AdminEventsController,
+    AdminPlatformController,
+)
 from cloud.analytics.controllers import EventReportsController, OrganisationReportsController
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import make_engine, make_session_factory
@@ -29,6 +33,7 @@ from cloud.deps import (
 from cloud.errors import CloudError
 from cloud.events.controllers import EventController, StorefrontController
 from cloud.media.controllers import MediaController
+from cloud.notifications.controllers import HolderMessagesController
 from cloud.ops.health import HealthController
 from cloud.ops.logs import install_request_log, log_failures
 from cloud.ops.metrics import MetricsController, app_registry
@@ -88,6 +93,7 @@ def create_app(settings: CloudSettings) -> Litestar:
             EventScansController,
             EventOrdersController,
             VoucherController,
+            HolderMessagesController,
             EventReportsController,
             OrganisationReportsController,
         ],
@@ -103,6 +109,8 @@ def create_app(settings: CloudSettings) -> Litestar:
             AuthController,
             OrganisationController,
             AdminController,
+            AdminEventsController,
+            AdminPlatformController,
             StorefrontController,
             MediaController,
             ShopController,

@@ -125,9 +125,38 @@ def _outbox(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if not rows:
-        print("no dead emails" if args.dead else "no emails waiting", file=sys.stderr)
+        print("no dead messages" if args.dead else "no messages waiting", file=sys.stderr)
         return 0
     print(table(rows))
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from cloud.audit.chain import verify
+    from cloud.db import make_engine, make_session_factory
+    from cloud.migrate import prepare
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        prepare(engine, embedded=settings.is_embedded_database)
+        with make_session_factory(engine)() as session:
+            result = verify(session)
+    finally:
+        engine.dispose()
+    if not result.ok:
+        print(
+            f"bilten cloud audit: the log is broken at entry {result.broken_at}: "
+            f"{result.problem}; {result.entries} entries before it are intact",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{result.head_seq} {result.head_hash}")
+    print(
+        f"bilten cloud audit: {result.entries} entries, chain intact; head is entry "
+        f"{result.head_seq} (keep the line above elsewhere to check this history later)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -203,12 +232,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker.add_argument("--once", action="store_true", help="run every job once, then exit")
     worker.set_defaults(handler=_worker)
 
-    outbox = commands.add_parser("outbox", help="list emails waiting to be sent, or dead ones")
+    outbox = commands.add_parser(
+        "outbox", help="list messages (email, text) waiting to be sent, or dead ones"
+    )
     outbox.add_argument("--data", help=data_help)
     outbox.add_argument(
-        "--dead", action="store_true", help="list emails given up on, with the last error"
+        "--dead", action="store_true", help="list messages given up on, with the last error"
     )
     outbox.set_defaults(handler=_outbox)
+
+    audit = commands.add_parser("audit", help="check the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    verify = audit_commands.add_parser(
+        "verify",
+        help="walk the audit log's hash chain; prints the head (seq and hash) and exits 0 "
+        "when every entry is intact, names the first broken one and exits 1 otherwise",
+    )
+    verify.add_argument("--data", help=data_help)
+    verify.set_defaults(handler=_audit_verify)
 
     admin = commands.add_parser("admin", help="manage platform admins")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")

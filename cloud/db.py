@@ -92,6 +92,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def load_models() -> None:
     """Import every model module so Base.metadata knows all tables."""
+    import cloud.audit.models
     import cloud.events.models
     import cloud.notifications.models
     import cloud.orders.models

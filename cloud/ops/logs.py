@@ -64,6 +64,8 @@ def secret_values(settings: CloudSettings) -> list[str]:
     ]
     if settings.smtp is not None and settings.smtp.password:
         values.append(settings.smtp.password)
+    if settings.sms is not None:
+        values.append(settings.sms.token)
     for url in (settings.database_url, settings.redis_url or ""):
         password = urlsplit(url).password
         if password:

@@ -1,6 +1,6 @@
 """Every page route, assembled for cloud.app: the buyer's storefront and account, the
-organizer's pages and the static files, all behind the pages' security headers and error
-pages."""
+organizer's and the platform admins' pages and the static files, all behind the pages'
+security headers and error pages."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from litestar.static_files import create_static_files_router
 
 from cloud.settings import CloudSettings
 from cloud.web.account import AccountPages
+from cloud.web.admin import ADMIN_PAGE_HANDLERS
 from cloud.web.cart import CartPages
 from cloud.web.deps import provide_current_user
 from cloud.web.errors import PAGE_EXCEPTION_HANDLERS
 from cloud.web.orders import OrderPages
 from cloud.web.organizer import ORGANIZER_HANDLERS
+from cloud.web.phone import AccountPhonePages
 from cloud.web.security import SecurityHeaders, security_headers
 from cloud.web.shop import StorefrontPages
 from cloud.web.templating import STATIC_DIR, STATIC_PATH
@@ -30,7 +32,15 @@ STATIC_MAX_AGE_S = 86_400
 def web_handlers(settings: CloudSettings) -> list[Any]:
     pages = Router(
         path="/",
-        route_handlers=[StorefrontPages, CartPages, OrderPages, AccountPages, *ORGANIZER_HANDLERS],
+        route_handlers=[
+            StorefrontPages,
+            CartPages,
+            OrderPages,
+            AccountPages,
+            AccountPhonePages,
+            *ORGANIZER_HANDLERS,
+            *ADMIN_PAGE_HANDLERS,
+        ],
         dependencies={"current_user": Provide(provide_current_user, sync_to_thread=True)},
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         middleware=[DefineMiddleware(SecurityHeaders, headers=security_headers(settings))],
