@@ -95,6 +95,35 @@ def test_a_suspended_organisation_answers_403_to_its_members(
     assert back.status_code == 200
 
 
+def test_a_suspended_organisation_stops_selling_and_its_sold_tickets_stay_valid(
+    api: Api, client: TestClient[Any], settings: CloudSettings
+) -> None:
+    setup = api.setup()
+    [sold] = api.issue(setup.organizer, setup.event_id, setup.type_id)
+    admin = admin_headers(client, settings)
+    [org] = client.get("/api/v1/orgs", headers=setup.organizer.headers).json()
+    hold = {
+        "event_id": setup.event_id,
+        "buyer_email": "ada@example.org",
+        "buyer_name": "Ada",
+        "items": [{"type_id": setup.type_id, "quantity": 1}],
+    }
+
+    client.post(f"/api/v1/admin/orgs/{org['org_id']}/suspend", headers=admin)
+
+    assert client.get(f"/api/v1/shop/events/{setup.event_id}").status_code == 404
+    assert client.get("/api/v1/shop/events").json() == []
+    refused = client.post("/api/v1/shop/holds", json=hold)
+    assert refused.status_code == 409 and "not on sale" in refused.json()["detail"]
+    manifest = client.get("/api/v1/venue/manifest", headers=setup.venue_headers).json()
+    assert [(t["ticket_id"], t["revoked"]) for t in manifest["tickets"]] == [
+        (sold["ticket_id"], False)
+    ]
+
+    client.post(f"/api/v1/admin/orgs/{org['org_id']}/unsuspend", headers=admin)
+    assert client.post("/api/v1/shop/holds", json=hold).status_code == 201
+
+
 def test_an_admin_acts_in_any_organisation_it_names(
     api: Api, client: TestClient[Any], settings: CloudSettings
 ) -> None:
