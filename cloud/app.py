@@ -10,10 +10,14 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusConfig
 
 from cloud.access import Access
-from cloud.admin.controllers import AdminController
+from cloud.admin.controllers import (
+    AdminController,
+    AdminEventsController,
+    AdminPlatformController,
+)
 from cloud.analytics.controllers import EventReportsController, OrganisationReportsController
 from cloud.cache import Cache, MemoryCache, RedisCache
 from cloud.db import MAX_ROW_ID, make_engine, make_session_factory
@@ -30,7 +34,10 @@ from cloud.deps import (
 from cloud.errors import CloudError, InvalidInput, NotFound
 from cloud.events.controllers import EventController, StorefrontController
 from cloud.media.controllers import MediaController
+from cloud.notifications.controllers import HolderMessagesController
 from cloud.ops.health import HealthController
+from cloud.ops.logs import install_request_log, log_failures
+from cloud.ops.metrics import MetricsController, app_registry
 from cloud.orders.controllers import EventOrdersController, ShopController
 from cloud.orders.webhooks import PaymentWebhookController
 from cloud.orgs.controllers import OrganisationController
@@ -53,14 +60,6 @@ from cloud.web.errors import not_found
 from cloud.web.routes import web_handlers
 from cloud.web.security import csrf_config
 from cloud.web.templating import template_config
-
-
-class MetricsController(PrometheusController):
-    path = "/metrics"
-    # For the monitoring system; the reverse proxy keeps it off the public internet.
-    opt = {"access": Access.PUBLIC}
-    # Prometheus text, not part of the JSON API.
-    include_in_schema = False
 
 
 def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object]]:
@@ -97,6 +96,7 @@ def create_app(settings: CloudSettings) -> Litestar:
     engine = make_engine(settings.database_url)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     cache: Cache = RedisCache(redis, settings.redis_prefix) if redis is not None else MemoryCache()
+    sessions = make_session_factory(engine)
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -117,6 +117,7 @@ def create_app(settings: CloudSettings) -> Litestar:
             EventScansController,
             EventOrdersController,
             VoucherController,
+            HolderMessagesController,
             EventReportsController,
             OrganisationReportsController,
         ],
@@ -127,11 +128,13 @@ def create_app(settings: CloudSettings) -> Litestar:
         route_handlers=[VenueSyncController],
         dependencies={"venue": Provide(provide_venue, sync_to_thread=True)},
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             OrganisationController,
             AdminController,
+            AdminEventsController,
+            AdminPlatformController,
             StorefrontController,
             MediaController,
             ShopController,
@@ -154,12 +157,15 @@ def create_app(settings: CloudSettings) -> Litestar:
             {
                 "settings": settings,
                 "engine": engine,
-                "session_factory": make_session_factory(engine),
+                "session_factory": sessions,
+                "metrics_registry": app_registry(sessions),
                 "rate_limiter": RateLimiter(
                     {**DEFAULT_RULES, **settings.rate_limits}, redis, settings.redis_prefix
                 ),
                 "trusted_proxies": parse_networks(settings.trusted_proxies),
                 "cache": cache,
+                # For the readiness check; None when Redis is not configured.
+                "redis": redis,
             }
         ),
         before_request=_storable_input,
@@ -184,4 +190,9 @@ def create_app(settings: CloudSettings) -> Litestar:
             openapi_router=Router(path="/schema", route_handlers=[], opt={"access": Access.PUBLIC}),
         ),
         lifespan=[lifespan],
+        # The commands set logging up (cloud.ops.logs); Litestar's default would replace it.
+        logging_config=None,
+        after_exception=[log_failures()],
     )
+    install_request_log(app, settings)
+    return app

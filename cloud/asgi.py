@@ -14,6 +14,7 @@ from pathlib import Path
 from litestar import Litestar
 
 from cloud.app import create_app
+from cloud.ops.logs import configure_cloud_logging
 from cloud.settings import CloudSettings, default_data_dir
 
 DATA_DIR_VARIABLE = "BILTEN_CLOUD_DATA"
@@ -21,4 +22,7 @@ DATA_DIR_VARIABLE = "BILTEN_CLOUD_DATA"
 
 def app_from_environment() -> Litestar:
     folder = os.environ.get(DATA_DIR_VARIABLE)
-    return create_app(CloudSettings.from_env(Path(folder) if folder else default_data_dir()))
+    settings = CloudSettings.from_env(Path(folder) if folder else default_data_dir())
+    # Each worker process is a fresh interpreter: it sets its own logging up, as serve does.
+    configure_cloud_logging(settings)
+    return create_app(settings)

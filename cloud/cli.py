@@ -5,9 +5,12 @@ Heavy imports happen inside the handlers so ``bilten --help`` stays fast."""
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cloud.settings import CloudSettings
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -55,10 +58,33 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        log_level="info",
         proxy_headers=False,
+        **_serve_operations(settings, args.workers),
     )
     return 0
+
+
+# After SIGTERM the server stops taking connections and gives the requests under way this
+# long to finish; the container's stop grace period (compose: stop_grace_period) is longer.
+GRACEFUL_SHUTDOWN_S = 25
+
+
+def _serve_operations(settings: CloudSettings, workers: int) -> dict[str, Any]:
+    """How ``serve`` logs, counts and stops: logging set up here and in each worker process
+    (cloud.asgi; JSON lines with request ids, no secrets; the app writes the access lines),
+    several workers' metrics added up, and a bounded graceful shutdown."""
+    from cloud.ops.logs import configure_cloud_logging
+    from cloud.ops.metrics import share_metrics_between_workers
+
+    configure_cloud_logging(settings)
+    if workers > 1:
+        share_metrics_between_workers()
+    return {
+        "log_config": None,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+    }
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -76,10 +102,12 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from cloud.ops.logs import configure_cloud_logging
     from cloud.worker import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    run_worker(_settings(args), once=args.once)
+    settings = _settings(args)
+    configure_cloud_logging(settings)
+    run_worker(settings, once=args.once)
     return 0
 
 
@@ -97,9 +125,38 @@ def _outbox(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if not rows:
-        print("no dead emails" if args.dead else "no emails waiting", file=sys.stderr)
+        print("no dead messages" if args.dead else "no messages waiting", file=sys.stderr)
         return 0
     print(table(rows))
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from cloud.audit.chain import verify
+    from cloud.db import make_engine, make_session_factory
+    from cloud.migrate import prepare
+
+    settings = _settings(args)
+    engine = make_engine(settings.database_url)
+    try:
+        prepare(engine, embedded=settings.is_embedded_database)
+        with make_session_factory(engine)() as session:
+            result = verify(session)
+    finally:
+        engine.dispose()
+    if not result.ok:
+        print(
+            f"bilten cloud audit: the log is broken at entry {result.broken_at}: "
+            f"{result.problem}; {result.entries} entries before it are intact",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{result.head_seq} {result.head_hash}")
+    print(
+        f"bilten cloud audit: {result.entries} entries, chain intact; head is entry "
+        f"{result.head_seq} (keep the line above elsewhere to check this history later)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -175,12 +232,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     worker.add_argument("--once", action="store_true", help="run every job once, then exit")
     worker.set_defaults(handler=_worker)
 
-    outbox = commands.add_parser("outbox", help="list emails waiting to be sent, or dead ones")
+    outbox = commands.add_parser(
+        "outbox", help="list messages (email, text) waiting to be sent, or dead ones"
+    )
     outbox.add_argument("--data", help=data_help)
     outbox.add_argument(
-        "--dead", action="store_true", help="list emails given up on, with the last error"
+        "--dead", action="store_true", help="list messages given up on, with the last error"
     )
     outbox.set_defaults(handler=_outbox)
+
+    audit = commands.add_parser("audit", help="check the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    verify = audit_commands.add_parser(
+        "verify",
+        help="walk the audit log's hash chain; prints the head (seq and hash) and exits 0 "
+        "when every entry is intact, names the first broken one and exits 1 otherwise",
+    )
+    verify.add_argument("--data", help=data_help)
+    verify.set_defaults(handler=_audit_verify)
 
     admin = commands.add_parser("admin", help="manage platform admins")
     admin_commands = admin.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")

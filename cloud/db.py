@@ -33,15 +33,23 @@ IDLE_PING_S = 5.0
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: an error's message never carries the statement's values (password
+    # hashes, token digests, personal data) into a log line.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,
+        )
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # As many connections as worker threads (anyio's default limit of 40 runs the sync
     # handlers): a thread that waits for a connection while every connection belongs to a
     # request whose clean-up waits for a thread would stall the process.
-    engine = create_engine(url, pool_size=10, max_overflow=WORKER_THREADS - 10)
+    engine = create_engine(
+        url, pool_size=10, max_overflow=WORKER_THREADS - 10, hide_parameters=True
+    )
     dialect = engine.dialect
 
     def ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
@@ -89,6 +97,7 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def load_models() -> None:
     """Import every model module so Base.metadata knows all tables."""
+    import cloud.audit.models
     import cloud.events.models
     import cloud.notifications.models
     import cloud.orders.models

@@ -20,7 +20,9 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.audit.actor import Actor, attach
 from cloud.cache import Cache
+from cloud.clock import now_s
 from cloud.errors import Forbidden, Unauthorized
 from cloud.orgs.access import ORG_HEADER, Member, acting_member, active_user, parse_org_header
 from cloud.orgs.models import Role
@@ -30,6 +32,7 @@ from cloud.users.models import User
 from cloud.users.security import read_access_token
 from cloud.venues.keys import find_venue_by_key
 from cloud.venues.models import Venue
+from cloud.venues.service import mark_seen
 
 # Handler and provider parameters filled by name from the providers in cloud.app.
 Db = NamedDependency[Session]
@@ -45,7 +48,7 @@ ClientIp = NamedDependency[str]
 PageCache = NamedDependency[Any]
 
 
-async def provide_db(state: State) -> AsyncIterator[Session]:
+async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[Session]:
     """A session for the request. Handlers use it in their worker thread and close it there
     (``with db:``), handing the connection back to the pool at once. Made and closed on the
     event loop, not in a worker thread: then a request's clean-up can never wait for a free
@@ -53,6 +56,8 @@ async def provide_db(state: State) -> AsyncIterator[Session]:
     two. Closing a session its handler closed already does nothing."""
     factory: sessionmaker[Session] = state.session_factory
     session = factory()
+    # Audit entries written through this session say where the request came from.
+    attach(session, ip=client_ip(request, state.trusted_proxies))
     try:
         yield session
     finally:
@@ -129,6 +134,7 @@ def _needed_role(request: Request[Any, Any, Any]) -> Role:
 def provide_user(request: Request[Any, Any, Any], db: Db, settings: Settings) -> User:
     """The account the Bearer access token names; 401 when missing, invalid or suspended."""
     user = active_user(db, read_access_token(_bearer(request), settings.jwt_secret))
+    attach(db, actor=Actor.account(user.id, user.email))
     # End the read transaction (SQLite's immediate one holds the write lock); a commit, not a
     # rollback, keeps the loaded user (expire_on_commit is off).
     db.commit()
@@ -156,8 +162,12 @@ def provide_organizer_id(member: CurrentMember) -> int:
 
 def provide_venue(request: Request[Any, Any, Any], db: Db) -> Venue:
     venue = find_venue_by_key(db, _bearer(request))
+    # End the read's transaction, as provide_user does: on SQLite it holds the write lock,
+    # and a venue's upload still arriving on a slow line would hold it for everyone.
+    db.commit()
     if venue is None:
         raise Unauthorized("unknown venue API key")
+    mark_seen(db, venue, now_s())
     return venue
 
 

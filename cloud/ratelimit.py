@@ -124,6 +124,9 @@ DEFAULT_RULES: Mapping[str, Rule] = {
     # Each reset request sends an email: a few per account keep a mailbox from being flooded.
     "password_reset.ip": Rule(20, 3600, "Too many password reset requests from your network"),
     "password_reset.account": Rule(3, 3600, "Too many password reset emails for this account"),
+    # Each code is a text message that costs money; guessing one of a million needs tries.
+    "phone_code.account": Rule(3, 3600, "Too many codes sent to this account; try later"),
+    "phone_confirm.account": Rule(5, 600, "Too many wrong codes; wait a little, then try again"),
     "checkout.ip": Rule(60, 60, "Too many checkouts from your network"),
     "checkout.account": Rule(20, 60, "Too many checkouts for this email address"),
 }
@@ -348,7 +351,7 @@ def client_ip(
     forwarded = connection.headers.get("x-forwarded-for")
     if not forwarded:
         return _bucket(peer)
-    if not _is_trusted(peer, trusted):
+    if not is_trusted(peer, trusted):
         if peer not in _warned_untrusted and len(_warned_untrusted) < 16:
             _warned_untrusted.add(peer)
             log.warning(
@@ -362,7 +365,7 @@ def client_ip(
         if not _is_address(hop):
             break  # a malformed entry: trust nothing further left of it
         client = hop
-        if not _is_trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             break
     return _bucket(client)
 
@@ -375,7 +378,7 @@ def _is_address(text: str) -> bool:
     return True
 
 
-def _is_trusted(host: str, trusted: tuple[IpNetwork, ...]) -> bool:
+def is_trusted(host: str, trusted: tuple[IpNetwork, ...]) -> bool:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:

@@ -14,11 +14,14 @@ from pathlib import Path
 from cloud.errors import ConfigurationError
 from cloud.notifications.config import (
     DEFAULT_MAIL_FROM,
+    SmsSettings,
     SmtpSettings,
     parse_mail_from,
+    parse_sms_settings,
     parse_smtp_url,
 )
 from cloud.ratelimit import Rule  # at run time: the app's signature models resolve this field
+from shared.logs import LEVELS as LOG_LEVELS
 
 MASTER_KEY_BYTES = 32
 MASTER_KEY_FILE = "master.key"
@@ -67,14 +70,24 @@ class CloudSettings:
     # .eml file into <data_dir>/mail, the embedded default. From: BILTEN_MAIL_FROM.
     smtp: SmtpSettings | None = None
     mail_from: str = DEFAULT_MAIL_FROM
+    # Text messages: an SMS provider's HTTP API (BILTEN_SMS_URL, BILTEN_SMS_TOKEN,
+    # BILTEN_SMS_FROM), or None to write each as a .txt file into <data_dir>/sms.
+    sms: SmsSettings | None = None
     # Rate limits and the page cache in Redis, shared by every API process; None keeps both
     # inside this one process (the embedded mode).
     redis_url: str | None = None
     redis_prefix: str = "bilten"
     # Reverse proxies (CIDRs) whose X-Forwarded-For names the client; none unless configured.
     trusted_proxies: tuple[str, ...] = ()
+    # New organisations wait for a platform admin's approval before they may publish events
+    # (BILTEN_APPROVE_ORGANISATIONS=1), for a platform where anyone can sign up to sell.
+    approve_organisations: bool = False
     # Overrides of cloud.ratelimit.DEFAULT_RULES by action name, e.g. for a load test.
     rate_limits: Mapping[str, Rule] = field(default_factory=dict)
+    # Log lines as JSON objects (for Logstash/Elasticsearch) instead of text, and from which
+    # level on (debug, info, warning, error).
+    log_json: bool = False
+    log_level: str = "info"
 
     def __post_init__(self) -> None:
         if len(self.master_key) != MASTER_KEY_BYTES:
@@ -85,6 +98,10 @@ class CloudSettings:
             raise ConfigurationError("the hold time must be between 1 second and 1 day")
         _check_networks(self.trusted_proxies)
         _check_payments(self)
+        if self.log_level not in LOG_LEVELS:
+            raise ConfigurationError(
+                f"BILTEN_LOG_LEVEL: {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}"
+            )
 
     @property
     def is_embedded_database(self) -> bool:
@@ -102,7 +119,9 @@ class CloudSettings:
         BILTEN_REDIS_URL (and BILTEN_REDIS_PREFIX) move rate limits and the page cache to Redis;
         BILTEN_TRUSTED_PROXIES lists the reverse proxies, comma-separated CIDRs.
         BILTEN_PUBLIC_URL is where people reach the pages (links in emails);
-        BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address."""
+        BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address;
+        BILTEN_APPROVE_ORGANISATIONS=1 holds new organisations' events back until approved.
+        BILTEN_LOG_JSON=1 writes JSON log lines; BILTEN_LOG_LEVEL sets the least severe one."""
         env = os.environ if environ is None else environ
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -127,6 +146,13 @@ class CloudSettings:
             data_dir=data_dir,
             smtp=parse_smtp_url(env["BILTEN_SMTP_URL"]) if env.get("BILTEN_SMTP_URL") else None,
             mail_from=parse_mail_from(env.get("BILTEN_MAIL_FROM") or DEFAULT_MAIL_FROM),
+            sms=(
+                parse_sms_settings(
+                    env["BILTEN_SMS_URL"], env.get("BILTEN_SMS_TOKEN"), env.get("BILTEN_SMS_FROM")
+                )
+                if env.get("BILTEN_SMS_URL")
+                else None
+            ),
             redis_url=env.get("BILTEN_REDIS_URL") or None,
             redis_prefix=env.get("BILTEN_REDIS_PREFIX") or "bilten",
             trusted_proxies=tuple(
@@ -149,6 +175,9 @@ class CloudSettings:
             stripe_js_url=env.get("BILTEN_STRIPE_JS_URL") or "https://js.stripe.com/v3/",
             public_url=(env.get("BILTEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
             cookie_secure=_flag(env, "BILTEN_COOKIE_SECURE", default=True),
+            approve_organisations=_flag(env, "BILTEN_APPROVE_ORGANISATIONS", default=False),
+            log_json=_flag(env, "BILTEN_LOG_JSON", default=False),
+            log_level=(env.get("BILTEN_LOG_LEVEL") or "info").strip().lower(),
         )
 
 

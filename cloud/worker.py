@@ -9,7 +9,7 @@ from types import FrameType
 
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import prepare
-from cloud.notifications.jobs import email_delivery, email_job
+from cloud.notifications.jobs import delivery_job, email_delivery, text_delivery
 from cloud.orders.jobs import expire_unpaid_orders, release_expired_holds
 from cloud.orders.payments import provider_lookup
 from cloud.scans.conflicts import detect_conflicts
@@ -24,7 +24,10 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
     engine = make_engine(settings.database_url)
     prepare(engine, embedded=settings.is_embedded_database)
     sessions = make_session_factory(engine)
-    delivery = email_delivery(settings, sessions)
+    deliveries = {
+        "deliver-email": email_delivery(settings, sessions),
+        "deliver-text-messages": text_delivery(settings, sessions),
+    }
 
     def conflicts_job() -> None:
         added = detect_conflicts(sessions)
@@ -47,7 +50,8 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         conflicts_job()
         holds_job()
         unpaid_job()
-        email_job(delivery)
+        for delivery in deliveries.values():
+            delivery_job(delivery)
         engine.dispose()
         return
     scheduler = BlockingScheduler()
@@ -75,19 +79,24 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         max_instances=1,
         coalesce=True,
     )
-    scheduler.add_job(
-        email_job,
-        "interval",
-        args=[delivery],
-        seconds=settings.worker_interval_s,
-        id="deliver-email",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
+    for job_id, delivery in deliveries.items():
+        # Each channel in its own job: a slow mail server never holds texts back.
+        scheduler.add_job(
+            delivery_job,
+            "interval",
+            args=[delivery],
+            seconds=settings.worker_interval_s,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        scheduler.shutdown(wait=False)
+        # A job under way finishes first (an email pass is at most 200 messages, each
+        # recorded as it goes), so a stop does not leave a message claimed until its lease
+        # runs out; compose's stop_grace_period leaves room for it.
+        scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     conflicts_job()

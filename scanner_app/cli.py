@@ -172,6 +172,19 @@ def _discover(args: argparse.Namespace) -> int:
     return 0
 
 
+def _self_test(args: argparse.Namespace) -> int:
+    try:
+        import cv2  # noqa: F401
+        import PySide6.QtWidgets  # noqa: F401
+    except ImportError as exc:
+        return _missing_extra(exc)
+    if not args.offscreen and not _has_display():
+        return _fail("no display found (DISPLAY or WAYLAND_DISPLAY is unset); add --offscreen")
+    from scanner_app.self_test import main
+
+    return main(offscreen=args.offscreen)
+
+
 def _decode(args: argparse.Namespace) -> int:
     try:
         from scanner_app.decode import decode_file
@@ -249,6 +262,18 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--timeout", type=float, default=3.0, metavar="S", help="seconds to listen (default 3)"
     )
     discover.set_defaults(handler=_guarded(_discover))
+
+    self_test = sub.add_parser(
+        "self-test",
+        help="check that this installation works: Qt, translations, decoders, a scan",
+        description="Opens the gate window on a throwaway data folder with a bundled ticket "
+        "image as its camera and checks the scan is admitted; the gate's own data is not "
+        "touched. Prints one JSON object; exit status 0 when everything worked.",
+    )
+    self_test.add_argument(
+        "--offscreen", action="store_true", help="draw the window off screen (no display needed)"
+    )
+    self_test.set_defaults(handler=_guarded(_self_test))
 
     decode = sub.add_parser(
         "decode",

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import json
+import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -165,3 +168,38 @@ def _pump(source: socket.socket, target: socket.socket) -> None:
             target.sendall(data)
     with contextlib.suppress(OSError):
         target.shutdown(socket.SHUT_WR)
+
+
+@contextlib.contextmanager
+def captured_logs(level: str = "debug", secrets: Iterable[str] = ()) -> Iterator[io.StringIO]:
+    """This process's log lines as the servers write them (JSON, ``level`` and up, without
+    ``secrets``), into a buffer; every logger is put back as it was afterwards."""
+    import structlog
+
+    from shared.logs import configure_logging
+
+    loggers = [logging.getLogger()] + [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    saved = [(lg, lg.level, lg.propagate, lg.handlers[:]) for lg in loggers]
+    stream = io.StringIO()
+    configure_logging(json_lines=True, level=level, secrets=secrets, stream=stream)
+    try:
+        yield stream
+    finally:
+        for logger, old_level, propagate, handlers in saved:
+            logger.setLevel(old_level)
+            logger.propagate = propagate
+            logger.handlers[:] = handlers
+        known = {id(lg) for lg in loggers}
+        for logger in list(logging.root.manager.loggerDict.values()):
+            if isinstance(logger, logging.Logger) and id(logger) not in known:
+                logger.setLevel(logging.NOTSET)  # made while captured: back to inheriting
+        structlog.reset_defaults()
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Each line of a JSON log as an object; fails on a line that is not one."""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -6,6 +6,7 @@ error reaches the client through the single mapping in ``_error_response``.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
+import msgspec
 from litestar import Controller, Litestar, MediaType, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
@@ -22,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from shared.errors import BiltenError, ProtocolError
 from shared.messages import ManifestPage, PairRequest, PairResponse, ScanAck, ScanFeed, decode
+from shared.request_log import RequestLog, failure_logger
 from venue_server import live, pairing, relay
 from venue_server.access import Access
 from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
@@ -179,6 +182,58 @@ def health(services: Services) -> dict[str, Any]:
     }
 
 
+class Liveness(msgspec.Struct):
+    status: str
+
+
+class CloudLinkState(msgspec.Struct):
+    """``unpaired``, ``online`` (the last round worked) or ``offline`` (it failed; the venue
+    goes on serving its gates from what it holds)."""
+
+    state: str
+    last_sync_age_seconds: float | None
+    failures: int
+
+
+class Readiness(msgspec.Struct):
+    status: str
+    store: str
+    cloud: CloudLinkState
+
+
+@get("/health/live", sync_to_thread=False, tags=["ops"], opt={"access": Access.PUBLIC})
+def health_live() -> Liveness:
+    """The process runs and answers."""
+    return Liveness(status="ok")
+
+
+@get("/health/ready", sync_to_thread=True, tags=["ops"], opt={"access": Access.PUBLIC})
+def health_ready(services: Services) -> Response[Readiness]:
+    """Ready to serve gates when its database answers. Being offline from the cloud does not
+    make it unready: gates must go on being served; the cloud's state is reported."""
+    try:
+        services.store.ping()
+        store = "ok"
+    except sqlite3.Error as exc:
+        store = type(exc).__name__
+    sync = services.status.snapshot()
+    if not sync.paired:
+        link = "unpaired"
+    else:
+        link = "online" if sync.last_success_at is not None and sync.failures == 0 else "offline"
+    age = None if sync.last_success_at is None else services.clock() - sync.last_success_at
+    body = Readiness(
+        status="ok" if store == "ok" else "unavailable",
+        store=store,
+        cloud=CloudLinkState(
+            state=link,
+            last_sync_age_seconds=None if age is None else round(age, 3),
+            failures=sync.failures,
+        ),
+    )
+    return Response(body, status_code=200 if store == "ok" else 503)
+
+
 @get(
     "/metrics",
     sync_to_thread=True,
@@ -196,8 +251,14 @@ class VenueApp(Litestar):
     def begin_stop(self) -> None:
         """A stop has begun: end the responses that never finish by themselves (the live
         feed's streams) now, so the server does not wait out its graceful-shutdown timeout
-        for them. Whoever runs the app calls this before waiting for open requests."""
+        for them. Whoever runs the app calls this before waiting for open requests.
+
+        The cloud sync is told too: the page or scan batch it is exchanging lands whole, and
+        no other starts, so the stop waits for one batch, not a whole backlog."""
         live.end_streams(self)
+        stop_sync: Callable[[], None] | None = self.state.get("stop_sync")
+        if stop_sync is not None:
+            stop_sync()
 
 
 def create_app(
@@ -247,6 +308,7 @@ def create_app(
                 tickets_changed=lambda: live.hub_of(app).manifest_changed(),
             )
             scheduler = SyncScheduler(runner, settings.sync_interval)
+            app.state.stop_sync = runner.stop_after_batch
             scheduler.start()
         if announcer is not None:
             await anyio.to_thread.run_sync(announcer.start)
@@ -263,7 +325,15 @@ def create_app(
                 venue_store.close()
 
     app = VenueApp(
-        route_handlers=[ScannerController, live.live_feed, health, metrics, dashboard_router()],
+        route_handlers=[
+            ScannerController,
+            live.live_feed,
+            health,
+            health_live,
+            health_ready,
+            metrics,
+            dashboard_router(),
+        ],
         template_config=template_config(),
         dependencies={"services": Provide(provide_services, sync_to_thread=False)},
         exception_handlers={VenueError: _error_response, ProtocolError: _error_response},
@@ -276,7 +346,14 @@ def create_app(
             path="/schema",
             openapi_router=Router(path="/schema", route_handlers=[], opt={"access": Access.PUBLIC}),
         ),
+        # `bilten venue serve` sets logging up (venue_server.logs); Litestar's would replace it.
+        logging_config=None,
+        # Unexpected errors with their traceback; the venue's own errors are answers.
+        after_exception=[failure_logger(deliberate=(BiltenError,))],
     )
+    # In front of everything the app answers, unknown paths included. The venue LAN has no
+    # reverse proxy, so every request gets an id of its own.
+    app.asgi_handler = RequestLog(app.asgi_handler, observe=services.metrics.observe_request)
     # Now, on this thread: the sync job's thread and the first stream must find one hub.
     live.install(app)
     return app

@@ -67,9 +67,10 @@ def _serve(args: argparse.Namespace, settings: VenueSettings) -> int:
     import uvicorn
 
     from venue_server.app import create_app
-    from venue_server.logs import log_config
+    from venue_server.logs import configure_venue_logging
     from venue_server.serving import VenueServer
 
+    configure_venue_logging(settings)
     app = create_app(settings, announcer=_announcer(settings))
     source = f", settings from {settings.config_file}" if settings.config_file else ""
     print(
@@ -81,7 +82,9 @@ def _serve(args: argparse.Namespace, settings: VenueSettings) -> int:
         app,
         host=settings.host,
         port=settings.port,
-        log_config=log_config(settings.log_json, settings.log_level.upper()),
+        # Logging is set up above; the app writes its own access lines, without secrets.
+        log_config=None,
+        access_log=False,
         # Requests still open this long after SIGTERM are cut, so a stop never hangs on one
         # client; then the sync round in flight finishes (each manifest page lands whole).
         # Live streams are ended as the stop begins, so they are not waited for.

@@ -120,6 +120,10 @@ def apply_manifest_page(store: VenueStore, page: ManifestPage) -> int:
     return store.apply_manifest(page.events, page.keys, page.tickets, page.next_cursor)
 
 
+def _never() -> bool:
+    return False
+
+
 Progress = Callable[[int, int], None]
 """Called after each applied manifest page with (entries received so far in this pull, entries
 the cloud says remain after that page); ``remaining`` is 0 on the last page."""
@@ -129,6 +133,8 @@ the cloud says remain after that page); ``remaining`` is 0 on the last page."""
 class PullResult:
     pages: int
     entries: int
+    # False when the pull was ended before the cloud had no more (the server is stopping).
+    complete: bool = True
 
 
 def pull_manifest(
@@ -136,13 +142,15 @@ def pull_manifest(
     client: CloudClient,
     progress: Progress | None = None,
     tickets_changed: Callable[[], None] | None = None,
+    stopping: Callable[[], bool] = _never,
 ) -> PullResult:
     """Follow the cloud's manifest from the stored cursor to its end.
 
     Each page lands with its cursor in one transaction, so a pull cut off anywhere (network,
     crash, SIGKILL) resumes at the first page not applied yet and applies nothing twice.
     ``tickets_changed`` is called after each page that changed tickets, once it is committed,
-    so gates can be told of a refund at once rather than at their next poll.
+    so gates can be told of a refund at once rather than at their next poll. Once
+    ``stopping()`` says so, the pull ends after the page under way.
     """
     entries = 0
     for pages in range(1, MAX_PAGES_PER_ROUND + 1):
@@ -164,6 +172,8 @@ def pull_manifest(
             progress(entries, remaining)
         if not page.has_more:
             return PullResult(pages, entries)
+        if stopping():
+            return PullResult(pages, entries, complete=False)
         if page.next_cursor == cursor:
             raise ProtocolError("the cloud's manifest says has_more but its cursor did not move")
     return PullResult(MAX_PAGES_PER_ROUND, entries)
@@ -174,16 +184,18 @@ def push_scans(
     client: CloudClient,
     batch_size: int,
     between_batches: Callable[[], None] | None = None,
+    stopping: Callable[[], bool] = _never,
 ) -> int:
     """Upload pending scans oldest first; returns how many the cloud acknowledged.
 
     Only acknowledged ids are marked uploaded, after the cloud answered: a crash between the
     cloud's commit and that mark re-sends the batch, which the cloud stores nothing of twice.
     ``between_batches`` runs after each batch but the last, so a long backlog does not hold
-    back anything else the round must do (revocations).
+    back anything else the round must do (revocations). Once ``stopping()`` says so, no
+    further batch is sent: the one under way is answered and marked, the rest wait.
     """
     uploaded = 0
-    while pending := store.pending_scans(batch_size):
+    while not stopping() and (pending := store.pending_scans(batch_size)):
         log.info("uploading %d scans to the cloud", len(pending))
         ack = client.upload(ScanBatch(scans=pending))
         sent = {record.scan_id for record in pending}
@@ -331,6 +343,7 @@ class SyncRunner:
         self._next_attempt = 0.0
         self._last_pull = 0.0
         self._pulled = 0
+        self._stopping = threading.Event()
         # A restart must not make days-old data look fresh, nor hide the last error.
         recorded = store.sync_state()
         self.status.restore(recorded.last_ok_at, recorded.last_error, recorded.last_error_at)
@@ -343,9 +356,14 @@ class SyncRunner:
         exponent = min(failures, 32)
         return float(min(self.settings.sync_interval * 2**exponent, self.settings.max_backoff))
 
+    def stop_after_batch(self) -> None:
+        """The server is stopping: let the round under way finish the manifest page or scan
+        batch it is exchanging (each lands whole), then end it; start no other."""
+        self._stopping.set()
+
     def tick(self) -> bool:
-        """Run a round unless backing off; returns whether a round ran."""
-        if self._monotonic() < self._next_attempt:
+        """Run a round unless backing off or stopping; returns whether a round ran."""
+        if self._stopping.is_set() or self._monotonic() < self._next_attempt:
             return False
         self.run_once()
         return True
@@ -364,8 +382,10 @@ class SyncRunner:
                     client,
                     self.settings.upload_batch,
                     between_batches=lambda: self._pull_if_due(client),
+                    stopping=self._stopping.is_set,
                 )
-                self._pull_if_due(client)
+                if not self._stopping.is_set():
+                    self._pull_if_due(client)
         except (CloudError, NotPaired, ProtocolError) as exc:
             failures = self.status.snapshot().failures + 1
             backoff = self.backoff_after(failures)
@@ -374,6 +394,10 @@ class SyncRunner:
             self.status.failed(at, str(exc), backoff, paired=link is not None)
             self._record_result(ok=False, at=at, detail=str(exc))
             log.warning("cloud sync failed, next try in %.1fs: %s", backoff, exc)
+            return False
+        if self._stopping.is_set():
+            # What was exchanged is stored; the rest waits for the next start.
+            log.info("sync round ended early, the server is stopping: %d scans uploaded", uploaded)
             return False
         recovered = self.status.snapshot().failures
         self._next_attempt = 0.0
@@ -390,12 +414,16 @@ class SyncRunner:
 
     def _pull(self, client: CloudClient) -> None:
         started_wall, self._last_pull = self._wall(), self._monotonic()
-        result = pull_manifest(self.store, client, self._progress, self._tickets_changed)
+        result = pull_manifest(
+            self.store, client, self._progress, self._tickets_changed, self._stopping.is_set
+        )
         self._pulled += result.entries
-        self.status.manifest_complete(started_wall)
+        if result.complete:
+            self.status.manifest_complete(started_wall)
 
     def _pull_if_due(self, client: CloudClient) -> None:
-        if self._monotonic() - self._last_pull >= self.settings.sync_interval:
+        due = self._monotonic() - self._last_pull >= self.settings.sync_interval
+        if due and not self._stopping.is_set():
             self._pull(client)
 
     def _progress(self, done: int, remaining: int) -> None:
@@ -412,6 +440,7 @@ class SyncScheduler:
     """Runs a SyncRunner on an APScheduler background thread while the app runs."""
 
     def __init__(self, runner: SyncRunner, interval: float) -> None:
+        self._runner = runner
         self._scheduler = BackgroundScheduler(daemon=True)
         self._scheduler.add_job(
             runner.tick,
@@ -428,5 +457,7 @@ class SyncScheduler:
         self._scheduler.start()
 
     def stop(self) -> None:
+        """End the round under way after its current page or batch, and wait for that."""
+        self._runner.stop_after_batch()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)

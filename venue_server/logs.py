@@ -1,48 +1,22 @@
-"""Log set-up for ``bilten venue serve``: readable lines by default, JSON lines on request."""
+"""Log set-up for ``bilten venue serve``: readable lines by default, JSON lines on request,
+each with the id of the request it belongs to and never a secret (see ``shared.logs``)."""
 
 from __future__ import annotations
 
-import json
-import logging
-from datetime import UTC, datetime
-from typing import Any
+from shared.logs import configure_logging
+from venue_server.settings import VenueSettings
+from venue_server.store import VenueStore
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line, for log shippers; no formatting a parser would have to undo."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def log_config(json_lines: bool, level: str = "INFO") -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` for uvicorn and our own loggers."""
-    formatter: dict[str, Any] = (
-        {"()": JsonFormatter}
-        if json_lines
-        else {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+def configure_venue_logging(settings: VenueSettings) -> None:
+    """Lines at the configured level; the venue's cloud API key is never written."""
+    store = VenueStore(settings.db_path)
+    try:
+        link = store.cloud_link()
+    finally:
+        store.close()
+    configure_logging(
+        json_lines=settings.log_json,
+        level=settings.log_level,
+        secrets=[link.api_key] if link is not None else [],
     )
-    handler = {"class": "logging.StreamHandler", "formatter": "default"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"default": formatter},
-        "handlers": {"default": handler},
-        "root": {"handlers": ["default"], "level": level},
-        "loggers": {
-            "uvicorn": {"handlers": [], "level": level, "propagate": True},
-            "uvicorn.error": {"handlers": [], "level": level, "propagate": True},
-            "uvicorn.access": {"handlers": [], "level": level, "propagate": True},
-            # One line per sync round's HTTP request would drown everything else.
-            "httpx": {"level": "WARNING"},
-            "apscheduler": {"level": "WARNING"},
-        },
-    }

@@ -10,13 +10,23 @@ import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
 from shared.messages import ScanRecord
 from venue_server.cloud_sync import SyncStatus
 from venue_server.store import VenueStore
+
+# A ``_created`` series beside every counter doubles what is scraped for nothing we use.
+disable_created_metrics()
 
 
 class VenueMetrics:
@@ -31,13 +41,20 @@ class VenueMetrics:
         )
         self._admitted = Counter(
             "bilten_venue_scans_admitted",
-            "Received scans whose verdict was an admission",
+            "Received scans whose verdict was an admission, by gate",
+            ["gate"],
             registry=self.registry,
         )
         self._rejected = Counter(
             "bilten_venue_scans_rejected",
-            "Received scans whose verdict was not an admission, by reason",
-            ["reason"],
+            "Received scans whose verdict was not an admission, by gate and reason",
+            ["gate", "reason"],
+            registry=self.registry,
+        )
+        self._latency = Histogram(
+            "bilten_venue_request_duration_seconds",
+            "Time to answer a request, by method, route and status (live streams: their life)",
+            ["method", "path", "status_code"],
             registry=self.registry,
         )
         self._duplicates = Counter(
@@ -83,15 +100,28 @@ class VenueMetrics:
             registry=self.registry,
         ).set_function(lambda: store.scan_counts()[1])
 
+        def upload_lag() -> float:
+            oldest = store.oldest_pending_received_ms()
+            return 0.0 if oldest is None else max(0.0, wall() - oldest / 1000)
+
+        Gauge(
+            "bilten_venue_scan_upload_lag_seconds",
+            "How long the oldest scan the cloud has not acknowledged has waited here (0: none)",
+            registry=self.registry,
+        ).set_function(upload_lag)
+
     def record_intake(self, new: Iterable[ScanRecord], duplicates: int) -> None:
         for record in new:
             self._received.inc()
             if record.admitted:
-                self._admitted.inc()
+                self._admitted.labels(gate=record.gate).inc()
             else:
-                self._rejected.labels(reason=record.reason.value).inc()
+                self._rejected.labels(gate=record.gate, reason=record.reason.value).inc()
         if duplicates:
             self._duplicates.inc(duplicates)
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self._latency.labels(method=method, path=route, status_code=str(status)).observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -511,6 +511,19 @@ class VenueStore:
             )
             return cursor.rowcount
 
+    def oldest_pending_received_ms(self) -> int | None:
+        """When the oldest scan the cloud has not acknowledged arrived here; None: none."""
+        with self._read() as conn:
+            row = conn.execute(
+                "SELECT received_at_ms FROM scans WHERE uploaded = 0 ORDER BY seq LIMIT 1"
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def ping(self) -> None:
+        """Read from the database; raises sqlite3.Error when it cannot."""
+        with self._read() as conn:
+            conn.execute("SELECT 1 FROM config LIMIT 1").fetchall()
+
     def scan_counts(self) -> tuple[int, int]:
         """All scans held, and those not yet acknowledged by the cloud."""
         with self._read() as conn:

@@ -16,6 +16,7 @@ from cloud.events.models import Event, TicketType
 from cloud.events.service import sale_open
 from cloud.events.stock import available, seats_left
 from cloud.orders.models import Hold, HoldItem, HoldState
+from cloud.orgs.models import Organisation
 from cloud.timestamps import to_datetime
 from cloud.venues.models import Venue
 
@@ -66,6 +67,11 @@ class EventPage:
     ticket_types: tuple[PageTicketType, ...]
 
 
+# What buyers may see and buy: published events of organisations that are not suspended (a
+# suspended organisation's sold tickets stay valid; it only stops selling).
+ON_SALE = (Event.published_at.is_not(None), Organisation.suspended_at.is_(None))
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -78,7 +84,8 @@ def published_events(
     statement = (
         select(Event, Venue.name)
         .join(Venue, Venue.id == Event.venue_id)
-        .where(Event.published_at.is_not(None), Event.ends_at > now)
+        .join(Organisation, Organisation.id == Event.organizer_id)
+        .where(*ON_SALE, Event.ends_at > now)
         .order_by(Event.starts_at, Event.id)
         .limit(limit)
         .offset(offset)
@@ -186,7 +193,8 @@ def _event_page_query() -> Select[Any]:
         .join(Venue, Venue.id == Event.venue_id)
         .outerjoin(TicketType, TicketType.event_id == Event.id)
         .outerjoin(stale, stale.c.type_id == TicketType.id)
-        .where(Event.id == event_id, Event.published_at.is_not(None))
+        .join(Organisation, Organisation.id == Event.organizer_id)
+        .where(Event.id == event_id, *ON_SALE)
         .order_by(TicketType.id)
     )
 

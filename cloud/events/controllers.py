@@ -19,6 +19,7 @@ from cloud.events.schemas import (
     EventIn,
     EventOut,
     EventUpdate,
+    ImageSize,
     OnSaleType,
     Storefront,
     TicketTypeIn,
@@ -40,6 +41,12 @@ def _url(store: MediaStore, name: str | None) -> str | None:
     return None if name is None else store.url(name)
 
 
+def _sizes(store: MediaStore, name: str | None) -> list[ImageSize]:
+    if name is None:
+        return []
+    return [ImageSize(size.width, store.url(size.name)) for size in store.renditions(name)]
+
+
 def _out(db: Session, event: Event, key_id: int, store: MediaStore) -> EventOut:
     return EventOut(
         event_id=event.id,
@@ -53,6 +60,9 @@ def _out(db: Session, event: Event, key_id: int, store: MediaStore) -> EventOut:
         published_at=_moment(event.published_at),
         image_url=_url(store, event.image),
         thumbnail_url=_url(store, event.image_thumbnail),
+        hidden_at=_moment(event.hidden_at),
+        hidden_reason=event.hidden_reason,
+        image_sizes=_sizes(store, event.image),
     )
 
 
@@ -298,6 +308,7 @@ class StorefrontController(Controller):
             description=page.description,
             venue_name=page.venue_name,
             image_url=_url(media_store(settings.data_dir), page.image),
+            image_sizes=_sizes(media_store(settings.data_dir), page.image),
             ticket_types=[
                 OnSaleType(
                     type_id=kind.type_id,

@@ -28,6 +28,10 @@ class Event(Base):
     image_thumbnail: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # When buyers could first see and buy it; NULL while it is a draft.
     published_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Set when a platform admin took the event off sale (moderation), with the reason the
+    # organizer is shown; it cannot be published again until an admin restores it.
+    hidden_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    hidden_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class TicketType(Base):

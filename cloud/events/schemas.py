@@ -43,6 +43,13 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True):
     description: Description | msgspec.UnsetType = msgspec.UNSET
 
 
+class ImageSize(msgspec.Struct):
+    """One stored size of an event's picture, for ``srcset``."""
+
+    width: int
+    url: str
+
+
 class EventOut(msgspec.Struct):
     event_id: int
     name: str
@@ -56,6 +63,12 @@ class EventOut(msgspec.Struct):
     published_at: datetime | None = None
     image_url: str | None = None
     thumbnail_url: str | None = None
+    # Set when the platform's team took the event off sale, with the reason they gave; it
+    # cannot be published again until they restore it.
+    hidden_at: datetime | None = None
+    hidden_reason: str | None = None
+    # Every stored size of the picture, smallest first ([] for a picture kept in one size).
+    image_sizes: list[ImageSize] = msgspec.field(default_factory=list)
 
 
 MAX_CAPACITY = 10_000_000
@@ -146,6 +159,7 @@ class Storefront(msgspec.Struct):
     description: str = ""
     venue_name: str = ""
     image_url: str | None = None
+    image_sizes: list[ImageSize] = msgspec.field(default_factory=list)
 
 
 class EventCardOut(msgspec.Struct):

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
-from cloud.errors import CloudError, Conflict, InvalidInput, NotFound
+from cloud.errors import CloudError, Conflict, Forbidden, InvalidInput, NotFound
 from cloud.events.models import Event, SigningKey, TicketType
 from cloud.events.schemas import MAX_DESCRIPTION, MAX_ENTRIES_LIMIT
 from cloud.events.signing import create_signing_key, current_key
 from cloud.events.stock import set_capacity, set_currency
 from cloud.media.images import prepare_image
-from cloud.media.store import MediaStore
+from cloud.media.store import MediaStore, Rendition
+from cloud.orgs.models import Organisation
 from cloud.timestamps import to_unix
 from cloud.venues.models import Venue
 from cloud.venues.service import own_venue
@@ -38,6 +39,8 @@ def create_event(
     """A new event, a draft unless ``published``: drafts can be set up, issued and synced to
     venues, but buyers neither see nor buy them."""
     own_venue(session, organizer_id, venue_id)
+    if published:
+        check_may_publish(session, organizer_id)
     start, end = _check_dates(to_unix(starts_at), to_unix(ends_at))
     now = now_s()
     event = Event(
@@ -103,12 +106,31 @@ def update_event(
 
 
 def publish_event(session: Session, organizer_id: int, event_id: int, now: int) -> Event:
-    """Buyers see the event and may buy it; publishing twice keeps the first moment."""
+    """Buyers see the event and may buy it; publishing twice keeps the first moment. Refused
+    while the organisation waits for approval, or the platform has hidden the event."""
     event = own_event(session, organizer_id, event_id)
+    check_may_publish(session, organizer_id, event)
     if event.published_at is None:
         event.published_at = now
     session.commit()
     return event
+
+
+def check_may_publish(session: Session, organizer_id: int, event: Event | None = None) -> None:
+    org = session.get(Organisation, organizer_id)
+    if org is not None and org.approved_at is None:
+        session.rollback()
+        raise Forbidden(
+            "your organisation is waiting for approval by the platform's team; events can be "
+            "prepared as drafts meanwhile and published once it is approved"
+        )
+    if event is not None and event.hidden_at is not None:
+        reason = event.hidden_reason or ""
+        session.rollback()
+        raise Conflict(
+            f"the platform's team took this event off sale: {reason}; it can be published "
+            "again once they restore it"
+        )
 
 
 def unpublish_event(session: Session, organizer_id: int, event_id: int) -> Event:
@@ -131,6 +153,13 @@ def set_event_image(
     renditions = prepare_image(data)
     image = store.put(renditions.image, renditions.content_type)
     thumbnail = store.put(renditions.thumbnail, renditions.content_type)
+    store.put_renditions(
+        image,
+        [
+            Rendition(size.width, store.put(size.data, renditions.content_type))
+            for size in renditions.sizes
+        ],
+    )
     event = own_event(session, organizer_id, event_id)
     event.image, event.image_thumbnail = image, thumbnail
     session.commit()

@@ -14,9 +14,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session
 
+from cloud.audit.actions import Action
+from cloud.audit.log import record
 from cloud.clock import now_s
 from cloud.errors import CloudError
-from cloud.events.models import SigningKey
+from cloud.events.models import Event, SigningKey
 from shared.keys import VerifyKey, decode_public_key, encode_public_key
 from shared.messages import PublicKeyEntry
 
@@ -62,6 +64,16 @@ def create_signing_key(session: Session, event_id: int, master_key: bytes) -> Si
     if row.id > _U32_MAX:
         raise CloudError("signing key ids are exhausted (they must fit in 32 bits)")
     row.sealed_private_key = seal(master_key, row.id, private_key)
+    event = session.get(Event, event_id)
+    record(
+        session,
+        Action.EVENT_KEY_CREATED,
+        f"signing key {row.id} created for event {event_id}"
+        + (f" {event.name!r}" if event is not None else ""),
+        target=("event", event_id),
+        org_id=event.organizer_id if event is not None else None,
+        detail={"key_id": row.id, "public_key": row.public_key},
+    )
     return row
 
 

@@ -17,6 +17,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 LARGE_SIDE = 1600
 THUMBNAIL_SIDE = 400
+# The sizes browsers choose from (srcset): a phone's card, a tablet, a wide screen.
+RENDITION_SIDES = (400, 800, 1600)
 
 _FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 _SAVE_OPTIONS: dict[str, dict[str, object]] = {
@@ -31,12 +33,24 @@ class ImageRejected(InvalidInput):
 
 
 @dataclass(frozen=True, slots=True)
+class Resized:
+    """One size of a picture, encoded."""
+
+    width: int
+    height: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Renditions:
-    """A picture ready to store: fits in LARGE_SIDE, and a THUMBNAIL_SIDE thumbnail."""
+    """A picture ready to store: fits in LARGE_SIDE, a THUMBNAIL_SIDE thumbnail, and every
+    size of RENDITION_SIDES the picture is larger than (plus its own, when smaller than
+    the largest), smallest first, for browsers to pick from."""
 
     content_type: str
     image: bytes
     thumbnail: bytes
+    sizes: tuple[Resized, ...] = ()
 
 
 def prepare_image(data: bytes) -> Renditions:
@@ -64,7 +78,23 @@ def prepare_image(data: bytes) -> Renditions:
     icc = picture.info.get("icc_profile")
     large = _fit(picture, LARGE_SIDE)
     thumbnail = _fit(large, THUMBNAIL_SIDE)
-    return Renditions(_FORMATS[fmt], _encode(large, fmt, icc), _encode(thumbnail, fmt, icc))
+    image = _encode(large, fmt, icc)
+    return Renditions(
+        _FORMATS[fmt], image, _encode(thumbnail, fmt, icc), _sizes(large, fmt, icc, image)
+    )
+
+
+def _sizes(large: Image.Image, fmt: str, icc: bytes | None, encoded: bytes) -> tuple[Resized, ...]:
+    """The smaller sizes of ``large`` (the longest side RENDITION_SIDES), then ``large``."""
+    longest = max(large.size)
+    out = []
+    for side in RENDITION_SIDES:
+        if side >= longest:
+            break
+        smaller = _fit(large, side)
+        out.append(Resized(smaller.width, smaller.height, _encode(smaller, fmt, icc)))
+    out.append(Resized(large.width, large.height, encoded))
+    return tuple(out)
 
 
 def _clean(source: Image.Image, fmt: str) -> Image.Image:

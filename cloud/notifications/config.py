@@ -1,9 +1,11 @@
-"""Where email goes: an SMTP server named by one URL, or (the embedded default) a folder.
+"""Where messages go: email to an SMTP server named by one URL, text messages to an SMS
+provider's HTTP API; or (the embedded default) each to a folder.
 
 Kept free of heavy imports because ``cloud.settings`` builds it at start-up."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -91,3 +93,52 @@ def parse_mail_from(text: str) -> str:
             "use tickets@example.org or 'Example Tickets <tickets@example.org>'"
         )
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSettings:
+    """The provider's endpoint, bearer token and the sender name or number shown."""
+
+    url: str
+    token: str = field(repr=False)
+    sender: str
+    timeout_s: float = 15.0
+
+    @property
+    def address(self) -> str:
+        """Scheme, host and port: safe to log."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def parse_sms_settings(url: str, token: str | None, sender: str | None) -> SmsSettings:
+    """``BILTEN_SMS_URL``, ``BILTEN_SMS_TOKEN`` and ``BILTEN_SMS_FROM``. The token travels
+    in a header, so plain ``http://`` is refused except to this machine (a local relay)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"https", "http"} or not parts.hostname:
+        raise ConfigurationError(
+            "BILTEN_SMS_URL must be the provider's https:// address for sending a message"
+        )
+    if parts.scheme == "http" and not _loopback(parts.hostname):
+        raise ConfigurationError(
+            "BILTEN_SMS_URL must use https:// (plain http is only allowed to this machine)"
+        )
+    if parts.username or parts.password:
+        raise ConfigurationError("BILTEN_SMS_URL must not carry a password; use BILTEN_SMS_TOKEN")
+    if not token:
+        raise ConfigurationError("BILTEN_SMS_URL needs BILTEN_SMS_TOKEN, the provider's API token")
+    if not sender or not sender.strip() or len(sender.strip()) > 16:
+        raise ConfigurationError(
+            "BILTEN_SMS_FROM must name the sender shown on phones (a number or up to 11 "
+            "letters, at most 16 characters)"
+        )
+    return SmsSettings(url=url, token=token, sender=sender.strip())
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,9 +1,11 @@
-"""One delivery pass of the outbox: claim a due message, send it, record the outcome, repeat.
+"""One delivery pass of one channel of the outbox: claim a due message, send it, record the
+outcome, repeat. Email and text messages share this machinery (retries with backoff, dead
+letters), each with its own courier (cloud.notifications.couriers).
 
 Delivery is at least once. A worker that dies after the server accepted a message but
 before it recorded that lets the claim lapse (``RetryPolicy.lease_s``), and the message is
-sent again once. Both copies carry the same Message-ID (the outbox id), so a receiver that
-dedupes on it shows one."""
+sent again once. Both copies carry the same id (an email's Message-ID, a text's
+Idempotency-Key), so a receiver that dedupes on it shows one."""
 
 from __future__ import annotations
 
@@ -14,11 +16,17 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from cloud.notifications.mailers import Mailer, SendFailed
+from cloud.notifications.couriers import Courier
+from cloud.notifications.failures import SendFailed
+from cloud.notifications.models import Channel
 from cloud.notifications.outbox import Claimed, claim_next, mark_dead, mark_retry, mark_sent
-from cloud.notifications.render import RenderFailed, render
+from cloud.notifications.render import RenderFailed
 
-log = logging.getLogger("bilten.cloud.email")
+# One logger per channel, so an operator can follow email and texts apart.
+LOGGERS = {
+    Channel.EMAIL: logging.getLogger("bilten.cloud.email"),
+    Channel.SMS: logging.getLogger("bilten.cloud.sms"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +59,17 @@ class PassReport:
 
 @dataclass(slots=True)
 class Delivery:
-    """What a pass needs, injected so tests choose the clock, the dice and the mail server."""
+    """What a pass needs, injected so tests choose the clock, the dice and the server."""
 
     sessions: sessionmaker[Session]
-    mailer: Mailer
-    sender: str
+    courier: Courier
     clock: Callable[[], int]
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def log(self) -> logging.Logger:
+        return LOGGERS[self.courier.channel]
 
     def run_pass(self, limit: int = 200) -> PassReport:
         """Send up to ``limit`` due messages. Stops early when the server cannot be reached:
@@ -67,13 +78,18 @@ class Delivery:
         try:
             for _ in range(limit):
                 with self.sessions() as session:
-                    claimed = claim_next(session, now=self.clock(), lease_s=self.policy.lease_s)
+                    claimed = claim_next(
+                        session,
+                        now=self.clock(),
+                        lease_s=self.policy.lease_s,
+                        channel=self.courier.channel,
+                    )
                 if claimed is None:
                     break
                 if not self._deliver(claimed, report):
                     break
         finally:
-            self.mailer.close()
+            self.courier.close()
         return report
 
     def _deliver(self, claimed: Claimed, report: PassReport) -> bool:
@@ -83,14 +99,7 @@ class Delivery:
             self._dead(claimed, "the worker stopped while sending it on every attempt", report)
             return True
         try:
-            message = render(
-                message_id=claimed.id,
-                sender=self.sender,
-                recipient=claimed.recipient,
-                template=claimed.template,
-                context=claimed.context,
-            )
-            self.mailer.send(message)
+            self.courier.send(claimed)
         except RenderFailed as exc:
             self._dead(claimed, exc.detail, report)
             return True
@@ -103,7 +112,13 @@ class Delivery:
         with self.sessions() as session:
             mark_sent(session, claimed.id, now=self.clock())
         report.sent += 1
-        log.info("sent email %s (%s) to %s", claimed.id, claimed.template, claimed.recipient)
+        self.log.info(
+            "sent %s %s (%s) to %s",
+            claimed.channel,
+            claimed.id,
+            claimed.template,
+            claimed.recipient,
+        )
         return True
 
     def _retry(self, claimed: Claimed, error: str, report: PassReport) -> None:
@@ -111,8 +126,9 @@ class Delivery:
         with self.sessions() as session:
             mark_retry(session, claimed.id, error=error, at=at)
         report.retried += 1
-        log.warning(
-            "email %s (%s) not sent, attempt %d of %d, retrying in %d s: %s",
+        self.log.warning(
+            "%s %s (%s) not sent, attempt %d of %d, retrying in %d s: %s",
+            claimed.channel,
             claimed.id,
             claimed.template,
             claimed.attempts,
@@ -125,9 +141,10 @@ class Delivery:
         with self.sessions() as session:
             mark_dead(session, claimed.id, error=error)
         report.dead += 1
-        log.error(
-            "email %s (%s) to %s given up after %d attempts: %s "
-            "(listed by `bilten cloud outbox --dead`)",
+        self.log.error(
+            "%s %s (%s) to %s given up after %d attempts: %s "
+            "(listed by `bilten cloud outbox --dead` and on /admin/outbox)",
+            claimed.channel,
             claimed.id,
             claimed.template,
             claimed.recipient,

@@ -1,5 +1,6 @@
-"""The kinds of email the cloud sends, what each needs in its context, and what it carries
-besides text (ticket QR codes as inline images).
+"""The kinds of message the cloud sends, what each needs in its context, which channels
+(email, text message) it goes by, and what an email carries besides text (ticket QR codes
+as inline images).
 
 A context is stored as JSON in the outbox, so it holds plain values only; anything heavier
 (a QR image) is made from it when the message is sent."""
@@ -29,9 +30,14 @@ def _no_images(_context: Mapping[str, Any]) -> list[InlineImage]:
 
 @dataclass(frozen=True, slots=True)
 class Kind:
+    """A kind of message: the context it needs, the channels it has templates for
+    (``<name>.txt`` and ``<name>.html`` for email, ``<name>.sms`` for a text message), and
+    the images an email of it carries."""
+
     name: str
     required: tuple[str, ...]
     images: Callable[[Mapping[str, Any]], list[InlineImage]] = field(default=_no_images)
+    channels: tuple[str, ...] = ("email",)
 
 
 def ticket_qr_cid(ticket: Mapping[str, Any]) -> str:
@@ -61,6 +67,14 @@ KINDS: dict[str, Kind] = {
             ("order_ref", "holder_name", "event_name", "tickets"),
             _ticket_qr_codes,
         ),
-        Kind("organizer_message", ("organizer_name", "event_name", "subject", "body")),
+        Kind(
+            "organizer_message",
+            ("organizer_name", "event_name", "subject", "body"),
+            channels=("email", "sms"),
+        ),
+        Kind("event_hidden", ("name", "organisation", "event_name", "event_url", "reason")),
+        Kind("event_restored", ("name", "organisation", "event_name", "event_url")),
+        # A code that proves a mobile number belongs to the account that typed it in.
+        Kind("phone_code", ("code",), channels=("sms",)),
     )
 }

@@ -15,18 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 from cloud.notifications.config import SmtpSettings
+from cloud.notifications.failures import SendFailed
 
-
-class SendFailed(Exception):
-    """Sending one message failed. ``permanent``: the server refused this message for good
-    (5xx), so retrying it is pointless. ``connection``: the server could not be reached or
-    refused us as a client, so the other messages would fail the same way for now."""
-
-    def __init__(self, detail: str, *, permanent: bool = False, connection: bool = False) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.permanent = permanent
-        self.connection = connection
+__all__ = ["FolderMailer", "Mailer", "SendFailed", "SmtpMailer"]
 
 
 class Mailer(Protocol):

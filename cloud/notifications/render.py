@@ -77,6 +77,28 @@ def render(
     return message
 
 
+# Ten SMS segments: providers split longer texts, and phones join them again.
+MAX_TEXT_CHARS = 1530
+
+
+def render_text_message(template: str, context: dict[str, Any]) -> str:
+    """The text of a message's SMS version, ``<kind>.sms``: plain text, trimmed, at most
+    MAX_TEXT_CHARS characters."""
+    kind = kind_of(template)
+    if "sms" not in kind.channels:
+        raise RenderFailed(f"{template!r} messages have no text-message version")
+    try:
+        text = _environment().get_template(f"{template}.sms").render(context)
+    except (TemplateError, KeyError, TypeError) as exc:
+        raise RenderFailed(f"cannot render {template!r}: {exc}") from exc
+    text = "\n".join(" ".join(line.split()) for line in text.strip().splitlines())
+    if len(text) > MAX_TEXT_CHARS:
+        raise RenderFailed(
+            f"the {template!r} text has {len(text)} characters; at most {MAX_TEXT_CHARS}"
+        )
+    return text
+
+
 def _split_subject(template: str, text: str) -> tuple[str, str]:
     head, _, body = text.partition("\n\n")
     if not head.startswith("Subject:"):

@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
 from cloud.errors import Conflict, InvalidInput, NotFound
+from cloud.events.catalog import ON_SALE
 from cloud.events.models import Event, TicketType
 from cloud.events.service import sale_open
 from cloud.events.stock import available, hold_seats, release_seats, seats_left, stale_holds
 from cloud.orders.models import Hold, HoldItem, HoldState
+from cloud.orgs.models import Organisation
 from cloud.timestamps import to_datetime
 from cloud.vouchers.models import Voucher
 from cloud.vouchers.service import (
@@ -125,8 +127,10 @@ _TYPES_ON_SALE = (
         TicketType.sold,
         TicketType.held,
         Event.published_at,
+        Organisation.suspended_at,
     )
     .join(Event, Event.id == TicketType.event_id)
+    .join(Organisation, Organisation.id == Event.organizer_id)
     .where(
         TicketType.event_id == bindparam("event_id", type_=Integer),
         TicketType.id.in_(bindparam("type_ids", expanding=True)),
@@ -293,8 +297,11 @@ def _checked_types(
         .execute(_TYPES_ON_SALE, {"event_id": event_id, "type_ids": list(counts)})
         .all()
     )
-    published = rows[0].published_at if rows else _published_at(session, event_id)
-    if published is None:
+    if rows:
+        on_sale = rows[0].published_at is not None and rows[0].suspended_at is None
+    else:
+        on_sale = _on_sale(session, event_id)
+    if not on_sale:
         raise Conflict(f"event {event_id} is not on sale")
     if not lines:
         raise InvalidInput("a hold needs at least one item")
@@ -320,13 +327,19 @@ def _checked_types(
     return types
 
 
-def _published_at(session: Session, event_id: int) -> int | None:
-    """When the event was published (None: a draft); NotFound when there is no such event."""
-    row = session.execute(select(Event.published_at).where(Event.id == event_id)).first()
-    if row is None:
+def _on_sale(session: Session, event_id: int) -> bool:
+    """Whether buyers may buy at the event (see cloud.events.catalog.ON_SALE); NotFound when
+    there is no such event."""
+    if session.get(Event, event_id) is None:
         raise NotFound(f"event {event_id} not found")
-    published: int | None = row.published_at
-    return published
+    return (
+        session.scalar(
+            select(Event.id)
+            .join(Organisation, Organisation.id == Event.organizer_id)
+            .where(Event.id == event_id, *ON_SALE)
+        )
+        is not None
+    )
 
 
 def _closed(kind: _Type, now: int) -> str:

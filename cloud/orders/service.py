@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cloud.audit.orders import order_given_up
 from cloud.errors import Conflict, NotFound
 from cloud.events.service import own_event
 from cloud.events.stock import release_seats
@@ -136,6 +137,7 @@ def cancel_order(
     if order is None:
         session.rollback()
         raise NotFound(f"order {reference[:40]!r} not found in event {event_id}")
+    status_before = order.status
     if order.status == OrderStatus.PENDING:
         _release(session, order, now)
     elif order.status == OrderStatus.PAID:
@@ -150,6 +152,8 @@ def cancel_order(
         _revoke(session, order)
         order.status = OrderStatus.REFUNDED if refund and paid_money else OrderStatus.CANCELLED
         order.cancelled_at = now
+    if order.status != status_before:
+        order_given_up(session, organizer_id, order)
     session.commit()
     return order
 

@@ -10,7 +10,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from cloud.clock import now_s
-from cloud.deps import USER_DEPENDENCIES, CurrentUser, Db
+from cloud.deps import USER_DEPENDENCIES, CurrentUser, Db, Settings
 from cloud.orgs import service
 from cloud.orgs.access import Member, acting_member
 from cloud.orgs.models import Role
@@ -44,9 +44,11 @@ class OrganisationController(Controller):
 
     @post("/", sync_to_thread=True)
     def create(
-        self, data: JSONBody[OrganisationIn], db: Db, api_user: CurrentUser
+        self, data: JSONBody[OrganisationIn], db: Db, api_user: CurrentUser, settings: Settings
     ) -> OrganisationOut:
-        org = service.create_organisation(db, api_user.id, data.name, now_s())
+        org = service.create_organisation(
+            db, api_user.id, data.name, now_s(), approved=not settings.approve_organisations
+        )
         return OrganisationOut(org_id=org.id, name=org.name, role=Role.OWNER)
 
     @get("/", sync_to_thread=True)

@@ -34,6 +34,9 @@ class Organisation(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     # A suspended organisation's members cannot act in it; its data stays.
     suspended_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # When a platform admin let it publish events; NULL while it waits for approval (only
+    # when the platform requires it, see CloudSettings.approve_organisations).
+    approved_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Membership(Base):

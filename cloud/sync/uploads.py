@@ -12,6 +12,7 @@ from cloud.clock import now_s
 from cloud.db import MAX_ROW_ID
 from cloud.errors import InvalidInput
 from cloud.events.models import Event
+from cloud.ops.metrics import record_scans
 from cloud.scans.models import Scan
 from cloud.venues.models import Venue
 from shared.errors import ProtocolError
@@ -71,7 +72,7 @@ def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
                 "received_at": received_at,
             },
         )
-    stored = 0
+    new: set[str] = set()
     if rows:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         statement = (
@@ -79,6 +80,8 @@ def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
             .on_conflict_do_nothing(index_elements=["scan_id"])
             .returning(Scan.scan_id)
         )
-        stored = len(session.connection().execute(statement, list(rows.values())).all())
+        new = set(session.connection().execute(statement, list(rows.values())).scalars())
     session.commit()
-    return ScanAck(stored=stored, duplicates=len(batch.scans) - stored, acked=list(rows))
+    first_of_each = {scan.scan_id: scan for scan in reversed(batch.scans)}
+    record_scans(venue.id, (first_of_each[scan_id] for scan_id in new))
+    return ScanAck(stored=len(new), duplicates=len(batch.scans) - len(new), acked=list(rows))

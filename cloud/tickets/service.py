@@ -8,6 +8,8 @@ from sqlalchemy import BigInteger, Integer, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
+from cloud.audit.actions import Action
+from cloud.audit.log import record
 from cloud.clock import now_s
 from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.events.models import Event, TicketType
@@ -213,6 +215,14 @@ def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticke
     if ticket.revoked:
         return ticket
     revoke_tickets(session, ticket.event_id, [ticket])
+    record(
+        session,
+        Action.TICKET_REVOKED,
+        f"ticket {ticket.ticket_ref} of event {ticket.event_id} revoked",
+        target=("ticket", ticket.ticket_ref),
+        org_id=organizer_id,
+        detail={"event_id": ticket.event_id, "order_ref": ticket.order_ref},
+    )
     session.commit()
     return ticket
 

@@ -9,6 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
+from cloud.audit.actions import Action
+from cloud.audit.actor import COMMAND_LINE
+from cloud.audit.log import record
 from cloud.errors import InvalidInput
 from cloud.users.models import User
 from cloud.users.security import hash_password
@@ -36,7 +39,17 @@ def make_admin(
             email_verified_at=now,
         )
         session.add(user)
+    was_admin = user.is_admin and user.suspended_at is None and not created
     user.is_admin = True
     user.suspended_at = None
+    if not was_admin:
+        session.flush()
+        record(
+            session,
+            Action.ADMIN_GRANTED,
+            f"{address} made a platform admin" + (" (new account)" if created else ""),
+            target=("user", user.id),
+            actor=COMMAND_LINE,
+        )
     session.commit()
     return user, created

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post, put
 from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
@@ -8,12 +8,14 @@ from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import USER_DEPENDENCIES, ClientIp, CurrentUser, Db, Limiter, Settings
 from cloud.orgs.service import organisations_of
-from cloud.users import service, tokens
+from cloud.users import phones, service, tokens
 from cloud.users.models import User
 from cloud.users.schemas import (
     LoginIn,
     MembershipOut,
     MeOut,
+    PhoneCodeIn,
+    PhoneIn,
     RefreshIn,
     ResetConfirmIn,
     ResetRequestIn,
@@ -43,6 +45,8 @@ def me_out(db: Session, user: User) -> MeOut:
             MembershipOut(org_id=org.id, name=org.name, role=role)
             for org, role in organisations_of(db, user.id)
         ],
+        phone=user.phone,
+        phone_verified=user.phone_verified_at is not None,
     )
 
 
@@ -68,6 +72,7 @@ class AuthController(Controller):
             data.password,
             data.name,
             organisation=data.organisation,
+            organisation_approved=not settings.approve_organisations,
             public_url=settings.public_url,
             now=now,
         )
@@ -130,3 +135,23 @@ class AuthController(Controller):
     @get("/me", sync_to_thread=True, dependencies=USER_DEPENDENCIES)
     def me(self, db: Db, api_user: CurrentUser) -> MeOut:
         return me_out(db, api_user)
+
+    @put("/me/phone", status_code=202, sync_to_thread=True, dependencies=USER_DEPENDENCIES)
+    def set_phone(
+        self, data: JSONBody[PhoneIn], db: Db, api_user: CurrentUser, rate_limiter: Limiter
+    ) -> MeOut:
+        """Text a six-digit code to the number; it counts once the code comes back."""
+        rate_limiter.enforce("phone_code.account", str(api_user.id))
+        phones.request_code(db, api_user, data.phone, now_s())
+        return me_out(db, api_user)
+
+    @post("/me/phone/confirm", status_code=200, sync_to_thread=True, dependencies=USER_DEPENDENCIES)
+    def confirm_phone(
+        self, data: JSONBody[PhoneCodeIn], db: Db, api_user: CurrentUser, rate_limiter: Limiter
+    ) -> MeOut:
+        rate_limiter.enforce("phone_confirm.account", str(api_user.id))
+        return me_out(db, phones.confirm(db, api_user, data.code, now_s()))
+
+    @delete("/me/phone", sync_to_thread=True, dependencies=USER_DEPENDENCIES)
+    def remove_phone(self, db: Db, api_user: CurrentUser) -> None:
+        phones.remove(db, api_user, now_s())

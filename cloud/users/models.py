@@ -22,6 +22,10 @@ class User(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # A suspended account can neither log in nor use a token or session it already holds.
     suspended_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A mobile number (E.164, "+4915112345678") for text messages about the account's
+    # tickets; used only once ``phone_verified_at`` says a code sent to it came back.
+    phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    phone_verified_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class RefreshToken(Base):

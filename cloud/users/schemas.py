@@ -64,3 +64,14 @@ class MeOut(msgspec.Struct):
     email_verified: bool
     is_admin: bool
     organisations: list[MembershipOut]
+    # The mobile number for text messages, and whether the code sent to it came back.
+    phone: str | None = None
+    phone_verified: bool = False
+
+
+class PhoneIn(msgspec.Struct, forbid_unknown_fields=True):
+    phone: Annotated[str, msgspec.Meta(max_length=40)]
+
+
+class PhoneCodeIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(max_length=20)]

@@ -10,6 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
+from cloud.audit.actions import Action
+from cloud.audit.actor import Actor
+from cloud.audit.log import record
 from cloud.errors import Conflict, Forbidden, InvalidInput, Unauthorized
 from cloud.notifications.outbox import enqueue_email
 from cloud.orgs.service import add_organisation
@@ -38,11 +41,13 @@ def sign_up(
     name: str,
     *,
     organisation: str | None = None,
+    organisation_approved: bool = True,
     public_url: str,
     now: int,
 ) -> User:
     """A new account; with ``organisation`` (a name) also that organisation, owned by the new
-    user. The verification email is queued in the same transaction."""
+    user (waiting for a platform admin's approval unless ``organisation_approved``). The
+    verification email is queued in the same transaction."""
     user = User(
         email=normal_email(email_address(email)),
         name=name.strip(),
@@ -56,22 +61,50 @@ def sign_up(
         session.rollback()
         raise Conflict("an account with this email already exists") from exc
     if organisation is not None:
-        add_organisation(session, user.id, organisation, now)
+        add_organisation(session, user.id, organisation, now, approved=organisation_approved)
     _send_verification(session, user, public_url, now)
     session.commit()
     return user
 
 
 def authenticate(session: Session, email: str, password: str) -> User:
-    user = session.scalar(select(User).where(User.email == normal_email(email)))
+    """The account with this email and password. Every attempt is audited, failures too
+    (committed before the refusal is raised); never with the password."""
+    address = normal_email(email)
+    user = session.scalar(select(User).where(User.email == address))
     if user is None:
         password_matches(_DUMMY_HASH, password)
+        _login_failed(session, address, None, "no such account")
         raise Unauthorized("wrong email or password")
     if not password_matches(user.password_hash, password):
+        _login_failed(session, address, user, "wrong password")
         raise Unauthorized("wrong email or password")
     if user.suspended_at is not None:
+        _login_failed(session, address, user, "account suspended")
         raise Forbidden("this account is suspended; contact support")
+    record(
+        session,
+        Action.LOGIN_SUCCEEDED,
+        f"{user.email} logged in",
+        target=("user", user.id),
+        actor=Actor.account(user.id, user.email),
+    )
+    session.commit()
     return user
+
+
+def _login_failed(session: Session, address: str, user: User | None, why: str) -> None:
+    # What was typed as the address is kept (cut short), so guessing shows up in the log.
+    shown = address[:254]
+    record(
+        session,
+        Action.LOGIN_FAILED,
+        f"failed login as {shown}: {why}",
+        target=("user", user.id) if user is not None else ("email", shown),
+        detail={"reason": why},
+        actor=Actor(None, shown) if user is None else Actor.account(user.id, user.email),
+    )
+    session.commit()
 
 
 def resend_verification(session: Session, user: User, public_url: str, now: int) -> None:
@@ -126,6 +159,13 @@ def reset_password(session: Session, token: str, new_password: str, now: int) ->
     )
     session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     tokens.revoke_all(session, user.id, now)
+    record(
+        session,
+        Action.PASSWORD_RESET,
+        f"{user.email} chose a new password through an emailed link; every login ended",
+        target=("user", user.id),
+        actor=Actor.account(user.id, user.email),
+    )
     session.commit()
     return user
 

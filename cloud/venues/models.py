@@ -15,3 +15,5 @@ class Venue(Base):
     # SHA-256 of the API key: the key has 256 random bits, so a slow hash buys nothing.
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[int] = mapped_column(BigInteger)
+    # When the venue's server last called the cloud with its key (to the minute), or NULL.
+    last_seen_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from cloud.audit.actions import Action
+from cloud.audit.log import record
 from cloud.clock import now_s
 from cloud.errors import NotFound
 from cloud.venues.keys import digest, new_api_key
@@ -21,8 +24,30 @@ def register_venue(session: Session, organizer_id: int, name: str) -> tuple[Venu
         created_at=now_s(),
     )
     session.add(venue)
+    session.flush()
+    record(
+        session,
+        Action.VENUE_KEY_CREATED,
+        f"venue {venue.name!r} registered; its API key was shown once",
+        target=("venue", venue.id),
+        org_id=organizer_id,
+    )
     session.commit()
     return venue, api_key
+
+
+# How precisely a venue's last call is kept: a write a minute at most, not one per request.
+SEEN_RESOLUTION_S = 60
+
+
+def mark_seen(session: Session, venue: Venue, now: int) -> None:
+    """Note that the venue's server called now (for the admins' list of venue servers)."""
+    if venue.last_seen_at is not None and now - venue.last_seen_at < SEEN_RESOLUTION_S:
+        return
+    session.execute(update(Venue).where(Venue.id == venue.id).values(last_seen_at=now))
+    session.commit()
+    # The loaded row says so too, without counting as a change to write again.
+    set_committed_value(venue, "last_seen_at", now)
 
 
 def rotate_key(session: Session, organizer_id: int, venue_id: int) -> tuple[Venue, str]:
@@ -36,6 +61,13 @@ def rotate_key(session: Session, organizer_id: int, venue_id: int) -> tuple[Venu
         raise NotFound(f"venue {venue_id} not found")
     api_key = new_api_key()
     venue.api_key_hash = digest(api_key)
+    record(
+        session,
+        Action.VENUE_KEY_ROTATED,
+        f"venue {venue.name!r} got a new API key; the old one stopped working",
+        target=("venue", venue.id),
+        org_id=organizer_id,
+    )
     session.commit()
     return venue, api_key
 

@@ -142,6 +142,7 @@ class AccountPages(Controller):
                         password,
                         values["name"],
                         organisation=values["organisation"] or None,
+                        organisation_approved=not settings.approve_organisations,
                         public_url=settings.public_url,
                         now=now_s(),
                     )

@@ -17,6 +17,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 
+from cloud.audit.actor import Actor, attach
 from cloud.clock import now_s
 from cloud.deps import Db
 from cloud.settings import CloudSettings
@@ -40,6 +41,7 @@ class Viewer:
     name: str
     email: str
     is_organizer: bool
+    is_admin: bool = False
 
 
 class LoginRequired(Exception):
@@ -58,11 +60,13 @@ def provide_current_user(request: Request[Any, Any, Any], db: Db) -> User | None
         return None
     user = sessions.session_user(db, token, now_s())
     if user is not None:
+        attach(db, actor=Actor.account(user.id, user.email))
         request.state.viewer = Viewer(
             user_id=user.id,
             name=user.name,
             email=user.email,
             is_organizer=belongs_to_organisation(db, user.id),
+            is_admin=user.is_admin,
         )
     # Ends the read's transaction (on SQLite it holds the write lock); the handler starts its
     # own, and the loaded user stays usable (the session does not expire on commit).

@@ -38,6 +38,8 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
+from cloud.web.media import media_srcset
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_PATH = "/static"
@@ -140,6 +142,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.globals["static_url"] = static_url
     env.globals["csrf_field"] = csrf_field
     env.globals["viewer"] = viewer
+    env.globals["media_srcset"] = media_srcset
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

@@ -27,10 +27,12 @@ import pytest
 from litestar import Litestar
 from litestar.enums import RequestEncodingType
 from litestar.testing import TestClient
+from sqlalchemy import select
 
 from cloud.access import Access, access_of
 from cloud.app import create_app
 from cloud.clock import now_s
+from cloud.notifications.models import OutboxMessage
 from cloud.orders.holds import HoldLine, create_hold
 from cloud.ratelimit import DEFAULT_RULES
 from cloud.settings import CloudSettings
@@ -174,6 +176,10 @@ class World:
         self.buyer_order_ref = self._order(self.e2, self.e2_type, user_id=self._user_id(buyer))
         for who in self.principals:
             self._open_session(who)
+        # An email queued by a sign-up, for the admin's retry page.
+        factory = self.client.app.state.session_factory
+        with factory() as session:
+            self.outbox_message = session.scalars(select(OutboxMessage.id).limit(1)).one()
 
     # -- setting up, through the JSON API and the login form --------------------------------
 
@@ -316,7 +322,9 @@ class World:
             "name": lambda: "0" * 64 + ".webp",
             "file_path": lambda: "site.css",
             "path": lambda: "nothing-here",
-            "action": lambda: "cancel",
+            # An order's page action, or what an admin does to an account or organisation.
+            "action": lambda: "unsuspend" if route.path.startswith("/admin/") else "cancel",
+            "message_id": lambda: self.outbox_message,
         }
 
         def value(match: re.Match[str]) -> str:

@@ -309,11 +309,55 @@ def test_metrics_count_admitted_and_rejected_scans_but_not_replays(venue: Venue)
     assert answer.headers["content-type"].startswith("text/plain")
     text = answer.text
     assert "bilten_venue_scans_received_total 3.0" in text
-    assert "bilten_venue_scans_admitted_total 2.0" in text
-    assert 'bilten_venue_scans_rejected_total{reason="revoked"} 1.0' in text
+    assert 'bilten_venue_scans_admitted_total{gate="North"} 2.0' in text
+    assert 'bilten_venue_scans_rejected_total{gate="North",reason="revoked"} 1.0' in text
     assert "bilten_venue_scan_duplicates_total 3.0" in text
     assert "bilten_venue_scans_pending_upload 3.0" in text
     assert "bilten_venue_cloud_sync_age_seconds NaN" in text
+    # Not uploaded yet: the oldest arrived a moment ago, so the upload lag is small but real.
+    lag = _sample(text, "bilten_venue_scan_upload_lag_seconds")
+    assert 0 < lag < 3600
+    # The uploads' latency, by route: the device token in the request appears nowhere.
+    assert (
+        'bilten_venue_request_duration_seconds_count{method="POST",path="/api/v1/scans",'
+        'status_code="200"} 2.0'
+    ) in text
+    assert device.device_token not in text
+
+
+def _sample(text: str, name: str) -> float:
+    for line in text.splitlines():
+        metric, _, value = line.partition(" ")
+        if metric == name:
+            return float(value)
+    raise AssertionError(f"{name} not in /metrics")
+
+
+def test_liveness_and_readiness_of_an_offline_venue(venue: Venue) -> None:
+    with venue.client() as http:
+        live = http.get("/health/live")
+        ready = http.get("/health/ready")
+
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
+    # Not paired with a cloud, never synced: still ready, gates are served from the store.
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ok",
+        "store": "ok",
+        "cloud": {"state": "unpaired", "last_sync_age_seconds": None, "failures": 0},
+    }
+
+
+def test_readiness_fails_when_the_store_cannot_be_read(venue: Venue) -> None:
+    venue.store.close()
+    with venue.client() as http:
+        live = http.get("/health/live")
+        ready = http.get("/health/ready")
+
+    assert live.status_code == 200
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "unavailable"
+    assert ready.json()["store"] == "ProgrammingError"
 
 
 def test_openapi_schema_describes_the_scanner_api(venue: Venue) -> None:

@@ -16,6 +16,7 @@ from cloud.web.organizer.dashboard import DashboardPage
 from cloud.web.organizer.event_page import EventPage
 from cloud.web.organizer.events import EventsPages
 from cloud.web.organizer.home import OrganizerHome
+from cloud.web.organizer.messages import HolderMessagePages
 from cloud.web.organizer.orders_list import OrdersPage
 from cloud.web.organizer.reports import EventReports, OrganisationReports
 from cloud.web.organizer.sale import OrderActions
@@ -34,6 +35,7 @@ ORGANIZER_HANDLERS: list[Any] = [
     VoucherForms,
     OrderActions,
     TeamPages,
+    HolderMessagePages,
     DashboardPage,
     OrdersPage,
     AttendeesPages,

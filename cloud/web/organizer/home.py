@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from cloud.access import Access
 from cloud.clock import now_s
-from cloud.deps import Db
+from cloud.deps import Db, Settings
 from cloud.orgs.service import create_organisation, organisations_of
 from cloud.web.deps import CurrentUser, require_user
 from cloud.web.organizer.access import BASE
@@ -39,7 +39,12 @@ class OrganizerHome(Controller):
 
     @post("/orgs", sync_to_thread=True)
     def create(
-        self, request: Request[Any, Any, Any], db: Db, current_user: CurrentUser, data: FormData
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        current_user: CurrentUser,
+        data: FormData,
+        settings: Settings,
     ) -> Template | Redirect:
         user = require_user(current_user, request)
         form = Form(data)
@@ -48,5 +53,7 @@ class OrganizerHome(Controller):
             orgs = organisations_of(db, user.id)
             db.commit()
             return page("organizer/home.html", status_code=400, orgs=orgs, form=form)
-        org = create_organisation(db, user.id, name, now_s())
+        org = create_organisation(
+            db, user.id, name, now_s(), approved=not settings.approve_organisations
+        )
         return Redirect(f"{BASE}/orgs/{org.id}/events?done=org", status_code=303)

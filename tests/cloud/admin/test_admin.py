@@ -7,24 +7,9 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from cloud.db import make_engine, make_session_factory
 from cloud.settings import CloudSettings
-from cloud.users.admins import make_admin
+from tests.cloud.admin.support import admin_headers
 from tests.cloud.conftest import Api
-
-
-def _admin(client: TestClient[Any], settings: CloudSettings) -> dict[str, str]:
-    engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session:
-        make_admin(
-            session, "root@example.org", name="Root", password=lambda: "admin password", now=1
-        )
-    engine.dispose()
-    r = client.post(
-        "/api/v1/auth/login", json={"email": "root@example.org", "password": "admin password"}
-    )
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def _login(client: TestClient[Any], email: str) -> Any:
@@ -35,7 +20,7 @@ def test_only_admins_reach_the_admin_api(
     api: Api, client: TestClient[Any], settings: CloudSettings
 ) -> None:
     org = api.signup("org@example.org")
-    admin = _admin(client, settings)
+    admin = admin_headers(client, settings)
 
     for path in ("/api/v1/admin/users", "/api/v1/admin/orgs"):
         assert client.get(path).status_code == 401
@@ -63,7 +48,7 @@ def test_a_suspended_user_is_out_at_once_until_restored(
 ) -> None:
     org = api.signup("sus@example.org")
     refresh = _login(client, "sus@example.org").json()["refresh_token"]
-    admin = _admin(client, settings)
+    admin = admin_headers(client, settings)
 
     r = client.post(f"/api/v1/admin/users/{org.user_id}/suspend", headers=admin)
 
@@ -86,7 +71,7 @@ def test_a_suspended_organisation_answers_403_to_its_members(
     api: Api, client: TestClient[Any], settings: CloudSettings
 ) -> None:
     setup = api.setup()
-    admin = _admin(client, settings)
+    admin = admin_headers(client, settings)
     [org] = client.get("/api/v1/orgs", headers=setup.organizer.headers).json()
 
     r = client.post(f"/api/v1/admin/orgs/{org['org_id']}/suspend", headers=admin)
@@ -110,11 +95,40 @@ def test_a_suspended_organisation_answers_403_to_its_members(
     assert back.status_code == 200
 
 
+def test_a_suspended_organisation_stops_selling_and_its_sold_tickets_stay_valid(
+    api: Api, client: TestClient[Any], settings: CloudSettings
+) -> None:
+    setup = api.setup()
+    [sold] = api.issue(setup.organizer, setup.event_id, setup.type_id)
+    admin = admin_headers(client, settings)
+    [org] = client.get("/api/v1/orgs", headers=setup.organizer.headers).json()
+    hold = {
+        "event_id": setup.event_id,
+        "buyer_email": "ada@example.org",
+        "buyer_name": "Ada",
+        "items": [{"type_id": setup.type_id, "quantity": 1}],
+    }
+
+    client.post(f"/api/v1/admin/orgs/{org['org_id']}/suspend", headers=admin)
+
+    assert client.get(f"/api/v1/shop/events/{setup.event_id}").status_code == 404
+    assert client.get("/api/v1/shop/events").json() == []
+    refused = client.post("/api/v1/shop/holds", json=hold)
+    assert refused.status_code == 409 and "not on sale" in refused.json()["detail"]
+    manifest = client.get("/api/v1/venue/manifest", headers=setup.venue_headers).json()
+    assert [(t["ticket_id"], t["revoked"]) for t in manifest["tickets"]] == [
+        (sold["ticket_id"], False)
+    ]
+
+    client.post(f"/api/v1/admin/orgs/{org['org_id']}/unsuspend", headers=admin)
+    assert client.post("/api/v1/shop/holds", json=hold).status_code == 201
+
+
 def test_an_admin_acts_in_any_organisation_it_names(
     api: Api, client: TestClient[Any], settings: CloudSettings
 ) -> None:
     setup = api.setup()
-    admin = _admin(client, settings)
+    admin = admin_headers(client, settings)
     [org] = client.get("/api/v1/orgs", headers=setup.organizer.headers).json()
     acting = {**admin, "Bilten-Organisation": str(org["org_id"])}
 
@@ -132,7 +146,7 @@ def test_an_admin_acts_in_any_organisation_it_names(
 
 
 def test_an_admin_cannot_suspend_itself(client: TestClient[Any], settings: CloudSettings) -> None:
-    admin = _admin(client, settings)
+    admin = admin_headers(client, settings)
     me = client.get("/api/v1/auth/me", headers=admin).json()
     assert me["is_admin"] is True
 

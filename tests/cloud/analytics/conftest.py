@@ -15,9 +15,10 @@ from litestar.testing import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.db import make_engine, make_session_factory
+from cloud.orders.checkout import checkout
 from cloud.orders.holds import HoldLine, create_hold
 from cloud.orders.payments import LocalProvider
-from cloud.orders.service import cancel_order, checkout
+from cloud.orders.service import cancel_order
 from cloud.settings import CloudSettings
 from shared.messages import ScanBatch, ScanRecord, encode
 from tests.cloud.conftest import Api, Organizer
@@ -59,7 +60,7 @@ class Shop:
 
     def hold(self, when: int, buyer: str = "Bea Buyer", **quantities: int) -> str:
         with self.sessions() as session:
-            _, token = create_hold(
+            return create_hold(
                 session,
                 event_id=self.event_id,
                 lines=[HoldLine(self.types[name], n) for name, n in quantities.items()],
@@ -67,15 +68,13 @@ class Shop:
                 name=buyer,
                 hold_seconds=600,
                 now=when,
-            )
-        return token
+            ).token
 
     def buy(self, when: int, buyer: str = "Bea Buyer", **quantities: int) -> str:
         """A paid order of ``quantities`` per type name; returns its reference."""
         token = self.hold(when, buyer, **quantities)
         with self.sessions() as session:
-            order, _ = checkout(session, self.master_key, token, LocalProvider(), when)
-            return order.reference
+            return checkout(session, self.master_key, token, LocalProvider(), when).order.reference
 
     def give_up(self, reference: str, when: int, *, refund: bool) -> None:
         with self.sessions() as session:

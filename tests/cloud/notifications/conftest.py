@@ -1,5 +1,6 @@
-"""A real SMTP server (aiosmtpd) on loopback that keeps what it accepted, a migrated outbox
-on SQLite and PostgreSQL, and a clock the tests move by hand."""
+"""A real SMTP server (aiosmtpd) and a local SMS provider (a real HTTP server) on loopback
+that keep what they accepted, a migrated outbox on SQLite and PostgreSQL, and a clock the
+tests move by hand."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import upgrade
 from cloud.notifications.config import SmtpSettings
+from cloud.notifications.couriers import EmailCourier
 from cloud.notifications.delivery import Delivery, RetryPolicy
 from cloud.notifications.mailers import SmtpMailer
+from tests.cloud.notifications.sms_sink import SmsSink, running_sms_sink
 from tests.support import free_port
 
 SENDER = "Bilten Tickets <tickets@bilten.example>"
@@ -89,6 +92,13 @@ class SmtpServer:
 
 
 @pytest.fixture
+def sms_sink() -> Iterator[SmsSink]:
+    """A local SMS provider (a real HTTP server) that accepts texts unless told otherwise."""
+    with running_sms_sink() as sink:
+        yield sink
+
+
+@pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
     sink = SmtpSink()
     port = free_port()
@@ -143,8 +153,7 @@ def make_delivery(
 ) -> Delivery:
     return Delivery(
         sessions=sessions,
-        mailer=SmtpMailer(smtp.settings(password)),
-        sender=SENDER,
+        courier=EmailCourier(SmtpMailer(smtp.settings(password)), SENDER),
         clock=clock,
         policy=policy or RetryPolicy(),
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.notifications.config import SmtpSettings
+from cloud.notifications.couriers import EmailCourier
 from cloud.notifications.delivery import Delivery, RetryPolicy
 from cloud.notifications.mailers import SmtpMailer
 from cloud.notifications.models import OutboxMessage
@@ -195,7 +196,10 @@ def test_a_permanent_refusal_is_dead_lettered_at_once_and_the_rest_still_go(
 def unreachable(sessions: sessionmaker[Session], clock: Clock, policy: RetryPolicy) -> Delivery:
     down = SmtpSettings(host="127.0.0.1", port=free_port(), timeout_s=5)
     return Delivery(
-        sessions=sessions, mailer=SmtpMailer(down), sender=SENDER, clock=clock, policy=policy
+        sessions=sessions,
+        courier=EmailCourier(SmtpMailer(down), SENDER),
+        clock=clock,
+        policy=policy,
     )
 
 

@@ -80,7 +80,7 @@ def test_the_same_idempotency_key_queues_one_email_even_from_separate_transactio
 @pytest.mark.parametrize(
     ("to", "template", "context", "complaint"),
     [
-        ("ada@example.org", "welcome_gift", VERIFY, "no email template 'welcome_gift'"),
+        ("ada@example.org", "welcome_gift", VERIFY, "no message template 'welcome_gift'"),
         ("ada@example.org", "verify_email", {"name": "Ada"}, "needs verify_url"),
         ("not an address", "verify_email", VERIFY, "is not an email address"),
         ("ada@example.org\r\nBcc: x@evil.example", "verify_email", VERIFY, "not an email"),

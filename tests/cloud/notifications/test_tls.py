@@ -18,6 +18,7 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.notifications.couriers import EmailCourier
 from cloud.notifications.delivery import Delivery
 from cloud.notifications.mailers import SmtpMailer
 from cloud.notifications.models import OutboxMessage
@@ -95,11 +96,15 @@ def test_starttls_encrypts_before_logging_in_and_the_message_arrives(
     plain = replace(smtp.settings(), starttls=False)
     encrypted = replace(smtp.settings(), starttls=True)
 
-    refused = Delivery(sessions, SmtpMailer(plain, trusting), SENDER, clock).run_pass()
+    refused = Delivery(
+        sessions, EmailCourier(SmtpMailer(plain, trusting), SENDER), clock
+    ).run_pass()
     with sessions() as session:
         [waiting] = session.scalars(select(OutboxMessage)).all()
     clock.advance(3600)
-    sent = Delivery(sessions, SmtpMailer(encrypted, trusting), SENDER, clock).run_pass()
+    sent = Delivery(
+        sessions, EmailCourier(SmtpMailer(encrypted, trusting), SENDER), clock
+    ).run_pass()
 
     assert (refused.retried, sent.sent) == (1, 1)
     assert "add ?starttls=1 to BILTEN_SMTP_URL" in (waiting.last_error or "")

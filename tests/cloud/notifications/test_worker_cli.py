@@ -10,9 +10,10 @@ from pathlib import Path
 
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import upgrade
-from cloud.notifications.outbox import enqueue_email
+from cloud.notifications.outbox import enqueue_email, enqueue_text
 from cloud.settings import CloudSettings
 from tests.cloud.notifications.conftest import PASSWORD, SmtpServer
+from tests.cloud.notifications.sms_sink import TOKEN, SmsSink
 
 BILTEN = str(Path(sys.executable).with_name("bilten"))
 VERIFY = {"name": "Ada", "verify_url": "https://shop.example/verify?code=abc"}
@@ -25,6 +26,16 @@ def queue_for(data: Path, *recipients: str) -> None:
     with make_session_factory(engine)() as session:
         for to in recipients:
             enqueue_email(session, to=to, template="verify_email", context=VERIFY)
+        session.commit()
+    engine.dispose()
+
+
+def queue_text_for(data: Path, phone: str) -> None:
+    settings = CloudSettings.from_env(data, environ={})
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    with make_session_factory(engine)() as session:
+        enqueue_text(session, to=phone, template="phone_code", context={"code": "123456"})
         session.commit()
     engine.dispose()
 
@@ -64,11 +75,11 @@ def test_the_worker_sends_retries_and_dead_letters_and_the_outbox_command_lists_
     assert PASSWORD not in worker.stdout + worker.stderr
     assert "sending email through the SMTP server at 127.0.0.1:" in worker.stderr
     [header, busy] = queued.stdout.splitlines()
-    assert header.split()[:4] == ["ID", "TO", "TEMPLATE", "ATTEMPTS"]
-    assert busy.split()[1:4] == ["busy@example.org", "verify_email", "1"]
+    assert header.split()[:5] == ["ID", "CHANNEL", "TO", "TEMPLATE", "ATTEMPTS"]
+    assert busy.split()[1:5] == ["email", "busy@example.org", "verify_email", "1"]
     assert busy.endswith("451 4.2.1 Mailbox busy, try later")
     [_, gone] = dead.stdout.splitlines()
-    assert gone.split()[1:5] == ["gone@example.org", "verify_email", "1", "-"]
+    assert gone.split()[1:6] == ["email", "gone@example.org", "verify_email", "1", "-"]
     assert gone.endswith("550 5.1.1 No such user here")
 
 
@@ -82,4 +93,45 @@ def test_without_smtp_the_worker_writes_mail_to_a_folder_and_says_so(tmp_path: P
     [mail] = (tmp_path / "mail").glob("*.eml")
     text = mail.read_text()
     assert "To: ada@example.org" in text and "Subject: Confirm your email address" in text
-    assert waiting.stdout == "" and "no emails waiting" in waiting.stderr
+    assert waiting.stdout == "" and "no messages waiting" in waiting.stderr
+
+
+def test_the_worker_sends_email_and_text_messages_each_their_way(
+    smtp: SmtpServer, sms_sink: SmsSink, tmp_path: Path
+) -> None:
+    queue_for(tmp_path, "ada@example.org")
+    queue_text_for(tmp_path, "+4915112345678")
+
+    worker = bilten(
+        tmp_path,
+        "worker",
+        "--once",
+        BILTEN_SMTP_URL=smtp.url,
+        BILTEN_SMS_URL=sms_sink.url,
+        BILTEN_SMS_TOKEN=TOKEN,
+        BILTEN_SMS_FROM="BiltenTix",
+    )
+    waiting = bilten(tmp_path, "outbox")
+
+    [mail] = smtp.sink.received
+    [text] = sms_sink.received
+    assert mail.rcpt_tos == ["ada@example.org"]
+    assert (text.body["to"], text.body["from"]) == ("+4915112345678", "BiltenTix")
+    assert "123456 is your Bilten code" in text.body["text"]
+    assert f"sending text messages through the provider at http://127.0.0.1:{sms_sink.port}" in (
+        worker.stderr
+    )
+    assert TOKEN not in worker.stdout + worker.stderr
+    assert "no messages waiting" in waiting.stderr
+
+
+def test_without_a_provider_texts_are_written_to_a_folder_and_the_worker_says_so(
+    tmp_path: Path,
+) -> None:
+    queue_text_for(tmp_path, "+4915112345678")
+
+    worker = bilten(tmp_path, "worker", "--once")
+
+    assert "text messages are not configured (set BILTEN_SMS_URL)" in worker.stderr
+    [text] = (tmp_path / "sms").glob("*.txt")
+    assert text.read_text().startswith("From: Bilten\nTo: +4915112345678\n\n123456 is your")
