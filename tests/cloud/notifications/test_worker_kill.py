@@ -25,6 +25,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from cloud.db import make_engine, make_session_factory
+from cloud.notifications.couriers import EmailCourier
 from cloud.notifications.delivery import Delivery, RetryPolicy
 from cloud.notifications.mailers import SmtpMailer
 from cloud.notifications.models import OutboxMessage
@@ -115,8 +116,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_repeats_only_with_the_sa
     later = int(time.time()) + RetryPolicy().lease_s + 1
     delivery = Delivery(
         sessions=sessions,
-        mailer=SmtpMailer(slow_smtp.settings()),
-        sender=SENDER,
+        courier=EmailCourier(SmtpMailer(slow_smtp.settings()), SENDER),
         clock=lambda: later,
     )
     while delivery.run_pass().busy:
