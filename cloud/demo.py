@@ -31,6 +31,8 @@ from shared.qr import write_png
 ORGANIZER_EMAIL = "organizer@demo.bilten.test"
 ORGANIZER_PASSWORD = "demo-organizer-pass"  # noqa: S105 - printed for the demo user on purpose
 MANAGER_PASSWORD = "demo-manager-pass"  # noqa: S105 - printed for the demo user on purpose
+ADMIN_EMAIL = "admin@demo.bilten.test"
+ADMIN_PASSWORD = "demo-admin-pass"  # noqa: S105 - printed for the demo user on purpose
 SEED_FILE = "demo.json"
 
 _FIRST = [
@@ -398,6 +400,24 @@ def run_demo(
             out(f"Wrote {tokens} tokens to {data / 'tokens.txt'}, QR codes to {data / 'tickets'}")
         if seed_only:
             return 0
+        # A platform admin, made the way an operator makes one (kept if it exists already).
+        subprocess.run(
+            _bilten(
+                "cloud",
+                "admin",
+                "create",
+                "--email",
+                ADMIN_EMAIL,
+                "--name",
+                "Demo admin",
+                "--data",
+                str(data / "cloud"),
+            ),
+            input=f"{ADMIN_PASSWORD}\n".encode(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
         # Background jobs: conflicts across venues, expired holds, and email (written as .eml
         # files into the cloud's data folder, as no SMTP server is set).
         _start(
@@ -503,6 +523,7 @@ def _print_banner(out: Callable[[str], None], cloud: str, venue: str, data: Path
     out(f"  Ticket shop      {cloud}/   (payments: the demo's local provider, no money moves)")
     out(f"  Organizer pages  {cloud}/organizer")
     out(f"  Organizer login  {ORGANIZER_EMAIL} / {ORGANIZER_PASSWORD}")
+    out(f"  Admin pages      {cloud}/admin   (login: {ADMIN_EMAIL} / {ADMIN_PASSWORD})")
     out(f"  Tickets          {data / 'tickets'} (printable QR codes), {data / 'tokens.txt'}")
     out(f"  Revoked samples  {data / 'revoked.txt'}")
     out("  Attendee search  by name or email (horvat) or order number (BLT-100001)")

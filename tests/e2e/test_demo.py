@@ -83,6 +83,20 @@ def test_demo_without_a_display_keeps_the_servers_running_until_interrupted(tmp_
         login = httpx.get(f"http://127.0.0.1:{venue_port}/dashboard/login", timeout=5)
         assert login.status_code == 200
         assert "Outgoing email" in output  # the cloud worker runs beside the servers
+        # The platform admin the banner names can log in.
+        admin = httpx.post(
+            f"http://127.0.0.1:{cloud_port}/api/v1/auth/login",
+            json={"email": "admin@demo.bilten.test", "password": "demo-admin-pass"},
+            timeout=5,
+        )
+        assert "admin@demo.bilten.test / demo-admin-pass" in output
+        assert admin.status_code == 200, admin.text
+        users = httpx.get(
+            f"http://127.0.0.1:{cloud_port}/api/v1/admin/users",
+            headers={"Authorization": f"Bearer {admin.json()['access_token']}"},
+            timeout=5,
+        )
+        assert users.status_code == 200
         # The ticket shop lists the demo's events, with the tickets not issued yet on sale.
         shop = httpx.get(f"http://127.0.0.1:{cloud_port}/events?q=opening", timeout=5)
         assert shop.status_code == 200
