@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.prometheus import PrometheusConfig
 
+from cloud.access import Access
 from cloud.admin.controllers import (
     AdminController,
     AdminEventsController,
@@ -19,7 +20,7 @@ from cloud.admin.controllers import (
 )
 from cloud.analytics.controllers import EventReportsController, OrganisationReportsController
 from cloud.cache import Cache, MemoryCache, RedisCache
-from cloud.db import make_engine, make_session_factory
+from cloud.db import MAX_ROW_ID, make_engine, make_session_factory
 from cloud.deps import (
     ORGANIZER_DEPENDENCIES,
     provide_cache,
@@ -30,7 +31,7 @@ from cloud.deps import (
     provide_shop,
     provide_venue,
 )
-from cloud.errors import CloudError
+from cloud.errors import CloudError, InvalidInput, NotFound
 from cloud.events.controllers import EventController, StorefrontController
 from cloud.media.controllers import MediaController
 from cloud.notifications.controllers import HolderMessagesController
@@ -66,6 +67,29 @@ def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object
     return Response(
         {"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
     )
+
+
+async def _storable_input(request: Request) -> None:
+    """Refuse, before any query runs, what no database column can hold: an id in the path
+    that no row can have (negative, or past the database's integer) is a 404 like any other
+    unknown id; a NUL character in the path, the query, a JSON body or a form (PostgreSQL
+    text cannot hold one) is a 400. Uploaded files (multipart) may hold any byte."""
+    for name, value in request.path_params.items():
+        if isinstance(value, int) and not 0 <= value <= MAX_ROW_ID:
+            raise NotFound(f"no such {name.removesuffix('_id')}")
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput(f"{name} must not contain a NUL character")
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise InvalidInput(f"{name} must not contain a NUL character")
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    nul = _NUL_IN_BODY.get("json" if kind.endswith(("/json", "+json")) else kind)
+    if nul is not None and nul in await request.body():
+        raise InvalidInput("text must not contain a NUL character")
+
+
+# How a NUL character is spelled in the bodies that carry text.
+_NUL_IN_BODY = {"json": b"\\u0000", "application/x-www-form-urlencoded": b"%00"}
 
 
 def create_app(settings: CloudSettings) -> Litestar:
@@ -144,6 +168,7 @@ def create_app(settings: CloudSettings) -> Litestar:
                 "redis": redis,
             }
         ),
+        before_request=_storable_input,
         exception_handlers={
             CloudError: _cloud_error,
             RateLimited: rate_limited_response,
@@ -158,7 +183,12 @@ def create_app(settings: CloudSettings) -> Litestar:
         ],
         template_config=template_config(),
         csrf_config=csrf_config(settings),
-        openapi_config=OpenAPIConfig(title="Bilten cloud API", version="1.0.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="Bilten cloud API",
+            version="1.0.0",
+            path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"access": Access.PUBLIC}),
+        ),
         lifespan=[lifespan],
         # The commands set logging up (cloud.ops.logs); Litestar's default would replace it.
         logging_config=None,

@@ -18,6 +18,11 @@ NAMING = {
 }
 
 
+# Row ids are SQL INTEGER: 32 bits signed on PostgreSQL. A larger id names no row, and
+# must be answered as such before it reaches a query (where it would be a database error).
+MAX_ROW_ID = 2**31 - 1
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -270,6 +270,7 @@ def _named_ticket(token: str, verdict: Verdict) -> tuple[int, str] | None:
 
 
 def _printable(text: str) -> str:
-    """What was read, safe to store and send: valid UTF-8, at most MAX_RAW_CHARS."""
-    clean = text.encode("utf-8", "replace").decode("utf-8", "replace")
+    """What was read, safe to store and send: valid UTF-8 without NUL (which the protocol
+    refuses, as PostgreSQL cannot store it), at most MAX_RAW_CHARS."""
+    clean = text.encode("utf-8", "replace").decode("utf-8", "replace").replace("\x00", "\ufffd")
     return clean[:MAX_RAW_CHARS]

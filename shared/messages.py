@@ -26,6 +26,12 @@ ScanId = Annotated[
 ]
 HlcText = Annotated[str, msgspec.Meta(pattern=r"^\d{15}-\d{5}-[A-Za-z0-9_.]{1,64}$")]
 Cursor = Annotated[str, msgspec.Meta(max_length=4096)]
+# Text a gate writes into a scan: no NUL character, which PostgreSQL cannot store, so a batch
+# that carries one is refused at the first hop instead of blocking uploads further up.
+_NO_NUL = r"^[^\x00]*$"
+ScanText = Annotated[str, msgspec.Meta(max_length=200, pattern=_NO_NUL)]
+# Unix milliseconds; the bound is what every tier's database stores (a signed 64-bit integer).
+Millis = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 EntryLimit = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
 
 
@@ -103,21 +109,21 @@ class ScanRecord(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     """
 
     scan_id: ScanId
-    device_id: ShortText
-    device_name: ShortText
-    gate: ShortText
+    device_id: ScanText
+    device_name: ScanText
+    gate: ScanText
     hlc: HlcText
-    scanned_at_ms: int
+    scanned_at_ms: Millis
     reason: Reason
     event_id: Id32 | None = None
     ticket_id: TicketRef | None = None
     # What was read, kept only for scans that did not parse, to help investigate them.
-    raw: Annotated[str, msgspec.Meta(max_length=512)] | None = None
+    raw: Annotated[str, msgspec.Meta(max_length=512, pattern=_NO_NUL)] | None = None
     direction: Direction = Direction.ENTRY
-    zone: ShortText = ""
+    zone: ScanText = ""
     manual: bool = False
-    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
-    staff: ShortText = ""
+    note: Annotated[str, msgspec.Meta(max_length=500, pattern=_NO_NUL)] | None = None
+    staff: ScanText = ""
 
     @property
     def admitted(self) -> bool:

@@ -40,18 +40,26 @@ def open_durable(path: Path, busy_timeout_ms: int = 5000) -> sqlite3.Connection:
 
 @contextmanager
 def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One transaction that takes the write lock up front; on any error nothing of it stays."""
+    """One transaction that takes the write lock up front; on any error nothing of it stays.
+
+    SQLite rolls back by itself after some errors (a full disk, an I/O error): the original
+    error is what the caller sees then, not a failed ROLLBACK of a transaction that is gone."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        _roll_back(conn)
         raise
     try:
         conn.execute("COMMIT")
     except sqlite3.Error:
-        conn.execute("ROLLBACK")
+        _roll_back(conn)
         raise
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def split_script(script: str) -> list[str]:

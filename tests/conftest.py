@@ -87,3 +87,12 @@ def _migrate(url: str) -> None:
 def cloud_schemas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CloudSchemas]:
     with ExitStack() as stack:
         yield CloudSchemas(tmp_path_factory.mktemp("cloud-schema"), stack)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.support import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

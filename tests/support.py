@@ -90,6 +90,86 @@ def serving(app: Any, port: int | None = None) -> Iterator[ServerThread]:
         server.stop()
 
 
+# The long modes of the proofs in docs/reliability.md: `BILTEN_LONG=1 pytest <module>`.
+LONG = os.environ.get("BILTEN_LONG", "").lower() in {"1", "true", "yes"}
+
+# What the proofs measured in this run (inputs tried, requests made, memory), printed at the
+# end of the run under "figures" so docs/reliability.md can quote them.
+FIGURES: list[str] = []
+
+
+def quick_or_long(quick: int, long: int) -> int:
+    """``long`` under BILTEN_LONG=1, else ``quick``."""
+    return long if LONG else quick
+
+
+def figure(proof: str, **values: object) -> None:
+    FIGURES.append(f"{proof}: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+
+
+class TcpRelay:
+    """A TCP relay from a loopback port to ``target_port``: the network between two tiers.
+    ``cut()`` closes it and every connection through it, mid-request or not, the way a pulled
+    cable or a dead switch looks to both ends; ``restore()`` listens on the same port again."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self.cuts = 0
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def restore(self) -> TcpRelay:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen()
+        with self._lock:
+            self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def cut(self) -> None:
+        with self._lock:
+            doomed = [*self._sockets, *([self._listener] if self._listener else [])]
+            self._sockets.clear()
+            self._listener = None
+            self.cuts += 1
+        for sock in doomed:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=_pump, args=(source, target), daemon=True).start()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    with contextlib.suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
 @contextlib.contextmanager
 def captured_logs(level: str = "debug", secrets: Iterable[str] = ()) -> Iterator[io.StringIO]:
     """This process's log lines as the servers write them (JSON, ``level`` and up, without

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio.to_thread
 import msgspec
-from litestar import Controller, Litestar, MediaType, Request, Response, get, post
+from litestar import Controller, Litestar, MediaType, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
@@ -26,6 +26,7 @@ from shared.errors import BiltenError, ProtocolError
 from shared.messages import ManifestPage, PairRequest, PairResponse, ScanAck, ScanFeed, decode
 from shared.request_log import RequestLog, failure_logger
 from venue_server import live, pairing, relay
+from venue_server.access import Access
 from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
 from venue_server.dashboard import dashboard_router, template_config
 from venue_server.dashboard.devices import Heartbeat, note_request
@@ -117,7 +118,7 @@ class ScannerController(Controller):
     tags = ["scanner"]
     dependencies = {"device": Provide(provide_device, sync_to_thread=True)}
 
-    @post("/pair", status_code=200, sync_to_thread=True)
+    @post("/pair", status_code=200, sync_to_thread=True, opt={"access": Access.PAIRING_CODE})
     def pair(self, body: RawBody, services: Services) -> PairResponse:
         """Trade a one-time pairing code (a `PairRequest`) for a device token."""
         request = decode(body, PairRequest)
@@ -153,7 +154,7 @@ class ScannerController(Controller):
         return relay.scan_feed(services.store, cursor, limit)
 
 
-@get("/health", sync_to_thread=True, tags=["ops"])
+@get("/health", sync_to_thread=True, tags=["ops"], opt={"access": Access.PUBLIC})
 def health(services: Services) -> dict[str, Any]:
     sync = services.status.snapshot()
     scans, pending = services.store.scan_counts()
@@ -200,13 +201,13 @@ class Readiness(msgspec.Struct):
     cloud: CloudLinkState
 
 
-@get("/health/live", sync_to_thread=False, tags=["ops"])
+@get("/health/live", sync_to_thread=False, tags=["ops"], opt={"access": Access.PUBLIC})
 def health_live() -> Liveness:
     """The process runs and answers."""
     return Liveness(status="ok")
 
 
-@get("/health/ready", sync_to_thread=True, tags=["ops"])
+@get("/health/ready", sync_to_thread=True, tags=["ops"], opt={"access": Access.PUBLIC})
 def health_ready(services: Services) -> Response[Readiness]:
     """Ready to serve gates when its database answers. Being offline from the cloud does not
     make it unready: gates must go on being served; the cloud's state is reported."""
@@ -233,7 +234,13 @@ def health_ready(services: Services) -> Response[Readiness]:
     return Response(body, status_code=200 if store == "ok" else 503)
 
 
-@get("/metrics", sync_to_thread=True, tags=["ops"], include_in_schema=False)
+@get(
+    "/metrics",
+    sync_to_thread=True,
+    tags=["ops"],
+    include_in_schema=False,
+    opt={"access": Access.PUBLIC},
+)
 def metrics(services: Services) -> Response[bytes]:
     return Response(services.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
@@ -337,6 +344,7 @@ def create_app(
             version="1",
             description="Scanner API of the Bilten venue server (sync protocol v1).",
             path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[], opt={"access": Access.PUBLIC}),
         ),
         # `bilten venue serve` sets logging up (venue_server.logs); Litestar's would replace it.
         logging_config=None,

@@ -457,6 +457,9 @@ def end_streams(app: Litestar) -> None:
         "connection alive."
     ),
     media_type="text/event-stream",
+    # Authenticated in the handler (a stream re-checks its token while open), like every
+    # scanner endpoint: see venue_server.access.
+    opt={"access": "device"},
 )
 async def live_feed(request: Request[Any, Any, Any], state: State, cursor: Cursor = "") -> Stream:
     """Authenticate the device like every scanner endpoint, then stream (docs/protocol.md,

@@ -28,6 +28,7 @@ from cloud.admin.schemas import (
 from cloud.audit.log import AuditQuery, search
 from cloud.audit.models import AuditEntry
 from cloud.clock import now_s
+from cloud.db import MAX_ROW_ID
 from cloud.deps import ADMIN_DEPENDENCIES, AdminUser, Db, Settings
 from cloud.notifications.models import OutboxMessage, OutboxStatus
 from cloud.notifications.outbox import retry_dead, waiting
@@ -35,7 +36,8 @@ from cloud.orgs.models import Organisation
 from cloud.users.models import User
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0)]
+# Past the last row the page is empty; the bound keeps the number inside a database integer.
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ROW_ID)]
 Query = Annotated[str | None, QueryParameter(max_length=200)]
 OrgStateFilter = Annotated[service.OrgState | None, QueryParameter(name="state")]
 EventStateFilter = Annotated[moderation.EventState | None, QueryParameter(name="state")]

@@ -8,6 +8,7 @@ from litestar import Controller, get, patch, post, put
 from litestar.params import FromPath, JSONBody, QueryParameter, RawBody
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import Db, OrganizerId, Settings, Shop
 from cloud.errors import NotFound
@@ -236,6 +237,15 @@ class EventController(Controller):
         service.own_event(db, organizer_id, event_id)
         return KeyFile(keys=public_entries(db, [event_id]))
 
+    @post("/{event_id:int}/keys", status_code=201, sync_to_thread=True)
+    def rotate_key(
+        self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId, settings: Settings
+    ) -> KeyFile:
+        """Sign this event's tickets with a new key from now on (managers and owners); the
+        answer lists every key, the new one last. Tickets signed before stay valid."""
+        service.rotate_key(db, organizer_id, event_id, settings.master_key)
+        return KeyFile(keys=public_entries(db, [event_id]))
+
 
 class StorefrontController(Controller):
     """What anyone may read about an event on sale: no organizer data, no counters beyond
@@ -244,7 +254,7 @@ class StorefrontController(Controller):
     path = "/api/v1/shop/events"
     tags = ["shop"]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def listing(
         self,
         db: Db,
@@ -280,7 +290,7 @@ class StorefrontController(Controller):
             for card in cards
         ]
 
-    @get("/{event_id:int}", sync_to_thread=True)
+    @get("/{event_id:int}", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def event(self, event_id: FromPath[int], shop: Shop) -> Storefront:
         settings = shop.settings
         # Closed here, in the worker thread, so the connection is back in the pool at once

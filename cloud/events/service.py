@@ -185,6 +185,16 @@ def own_event(session: Session, organizer_id: int, event_id: int) -> Event:
     return event
 
 
+def rotate_key(session: Session, organizer_id: int, event_id: int, master_key: bytes) -> SigningKey:
+    """A new signing key for the event: every ticket issued from now on carries it, and
+    every ticket signed before stays valid, as venues and gates keep each key they were given
+    (the manifest lists them all). Nothing is revoked; a leaked key calls for refunds too."""
+    own_event(session, organizer_id, event_id)
+    key = create_signing_key(session, event_id, master_key)
+    session.commit()
+    return key
+
+
 @dataclass(frozen=True, slots=True)
 class SaleTerms:
     """How a ticket type is sold; every field already in the units the database keeps."""

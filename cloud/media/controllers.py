@@ -4,6 +4,7 @@ from litestar import Controller, get
 from litestar.params import FromPath
 from litestar.response import File
 
+from cloud.access import Access
 from cloud.deps import Settings
 from cloud.errors import NotFound
 from cloud.media.store import content_type_of, media_store
@@ -18,7 +19,7 @@ class MediaController(Controller):
     path = "/media"
     tags = ["media"]
 
-    @get("/{name:str}", sync_to_thread=False)
+    @get("/{name:str}", sync_to_thread=False, opt={"access": Access.PUBLIC})
     def media(self, name: FromPath[str], settings: Settings) -> File:
         path = media_store(settings.data_dir).path(name)
         if path is None:

@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from cloud.access import Access
 from cloud.deps import Db
 
 if TYPE_CHECKING:
@@ -68,18 +69,18 @@ class HealthController(Controller):
     path = "/health"
     tags = ["operations"]
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def health(self, db: Db) -> Response[Health]:
         database = database_state(db)
         if database != OK:
             return Response(Health(status="unavailable", database=database), status_code=503)
         return Response(Health(status=OK, database=OK))
 
-    @get("/live", sync_to_thread=False)
+    @get("/live", sync_to_thread=False, opt={"access": Access.PUBLIC})
     def live(self) -> Liveness:
         return Liveness(status=OK)
 
-    @get("/ready", sync_to_thread=True)
+    @get("/ready", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def ready(self, db: Db, state: State) -> Response[Readiness]:
         database = database_state(db)
         redis = redis_state(state.redis)

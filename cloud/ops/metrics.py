@@ -41,6 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.notifications.models import OutboxMessage, OutboxStatus
 from cloud.orders.models import Hold, HoldItem, HoldState
@@ -179,6 +180,8 @@ def _process_registry() -> CollectorRegistry:
 class MetricsController(Controller):
     path = "/metrics"
     include_in_schema = False
+    # For the monitoring system; the reverse proxy keeps it off the public internet.
+    opt = {"access": Access.PUBLIC}
 
     @get("/", sync_to_thread=True)
     def metrics(self, state: State) -> Response[bytes]:

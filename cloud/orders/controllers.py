@@ -6,6 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import Db, OrganizerId, Settings, Shop
 from cloud.orders import holds, service
@@ -106,7 +107,7 @@ class ShopController(Controller):
     path = "/api/v1/shop"
     tags = ["shop"]
 
-    @post("/holds", sync_to_thread=True)
+    @post("/holds", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def hold(self, data: JSONBody[HoldIn], shop: Shop) -> HoldOut:
         # Holding is what takes seats off sale, so that is where bots are slowed down.
         shop.rate_limiter.enforce("checkout.ip", shop.client_ip)
@@ -142,19 +143,19 @@ class ShopController(Controller):
             discount=new.discount,
         )
 
-    @get("/holds/{token:str}", sync_to_thread=True)
+    @get("/holds/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def read_hold(self, token: FromPath[str], db: Db) -> HoldOut:
         with db:
             return _hold_out(db, holds.hold_by_token(db, token), token)
 
-    @post("/holds/{token:str}/checkout", sync_to_thread=True)
+    @post("/holds/{token:str}/checkout", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def checkout(self, token: FromPath[str], shop: Shop) -> OrderOut:
         settings = shop.settings
         with shop.db:
             done = checkout(shop.db, settings.master_key, token, provider_for(settings), now_s())
         return _order_view(done.order, done.lines, done.tickets, done.start)
 
-    @get("/orders/{token:str}", sync_to_thread=True)
+    @get("/orders/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def order(self, token: FromPath[str], db: Db) -> OrderOut:
         with db:
             return _order_out(db, service.order_for_buyer(db, token))

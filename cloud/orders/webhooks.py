@@ -12,6 +12,7 @@ import msgspec
 from litestar import Controller, post
 from litestar.params import HeaderParameter, RawBody
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import Db, Settings
 from cloud.errors import NotFound
@@ -31,7 +32,9 @@ class PaymentWebhookController(Controller):
     path = "/api/v1/payments"
     tags = ["payments"]
 
-    @post("/stripe/webhook", status_code=200, sync_to_thread=True)
+    @post(
+        "/stripe/webhook", status_code=200, sync_to_thread=True, opt={"access": Access.CAPABILITY}
+    )
     def stripe_webhook(
         self,
         body: RawBody,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cloud.db import MAX_ROW_ID
 from cloud.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from cloud.orgs.models import Membership, Organisation, Role
 from cloud.users.models import User
@@ -41,7 +42,7 @@ def parse_org_header(value: str | None) -> int | None:
         org_id = int(value.strip())
     except ValueError:
         raise InvalidInput(f"{ORG_HEADER} must be an organisation id (a number)") from None
-    if org_id < 1:
+    if not 1 <= org_id <= MAX_ROW_ID:
         raise InvalidInput(f"{ORG_HEADER} must be an organisation id (a number)")
     return org_id
 

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
+from cloud.db import MAX_ROW_ID
 from cloud.errors import InvalidInput
 from cloud.events.models import Event
 from cloud.ops.metrics import record_scans
@@ -33,7 +34,12 @@ def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
     without its claimed event: refusing it would block every later upload of that venue, and
     filing it under that event would let one venue write into another organizer's event.
     """
-    event_ids = {scan.event_id for scan in batch.scans if scan.event_id is not None}
+    # A ticket's event id has 32 bits; one past the database's integer names no event here.
+    event_ids = {
+        scan.event_id
+        for scan in batch.scans
+        if scan.event_id is not None and scan.event_id <= MAX_ROW_ID
+    }
     here: set[int] = set()
     if event_ids:
         here = set(

@@ -4,6 +4,7 @@ from litestar import Controller, delete, get, post, put
 from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import USER_DEPENDENCIES, ClientIp, CurrentUser, Db, Limiter, Settings
 from cloud.orgs.service import organisations_of
@@ -53,7 +54,7 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/signup", sync_to_thread=True)
+    @post("/signup", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def signup(
         self,
         data: JSONBody[SignupIn],
@@ -77,7 +78,7 @@ class AuthController(Controller):
         )
         return _out(tokens.start(db, user.id, settings, now))
 
-    @post("/login", status_code=200, sync_to_thread=True)
+    @post("/login", status_code=200, sync_to_thread=True, opt={"access": Access.PUBLIC})
     def login(
         self,
         data: JSONBody[LoginIn],
@@ -93,22 +94,22 @@ class AuthController(Controller):
         user = service.authenticate(db, data.email, data.password)
         return _out(tokens.start(db, user.id, settings, now_s()))
 
-    @post("/refresh", status_code=200, sync_to_thread=True)
+    @post("/refresh", status_code=200, sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def refresh(self, data: JSONBody[RefreshIn], db: Db, settings: Settings) -> TokensOut:
         """Spend the refresh token for a new pair. A token used twice revokes its family."""
         return _out(tokens.rotate(db, data.refresh_token, settings, now_s()))
 
-    @post("/logout", status_code=204, sync_to_thread=True)
+    @post("/logout", status_code=204, sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def logout(self, data: JSONBody[RefreshIn], db: Db) -> None:
         """The refresh token and every token rotated from it stop working."""
         tokens.revoke_family_of(db, data.refresh_token, now_s())
 
-    @post("/verify", status_code=200, sync_to_thread=True)
+    @post("/verify", status_code=200, sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def verify(self, data: JSONBody[TokenIn], db: Db) -> MeOut:
         """Confirm the email address with the token from the verification link."""
         return me_out(db, service.verify_email(db, data.token, now_s()))
 
-    @post("/password-reset", status_code=202, sync_to_thread=True)
+    @post("/password-reset", status_code=202, sync_to_thread=True, opt={"access": Access.PUBLIC})
     def password_reset(
         self,
         data: JSONBody[ResetRequestIn],
@@ -122,7 +123,12 @@ class AuthController(Controller):
         rate_limiter.enforce("password_reset.account", service.normal_email(data.email))
         service.request_password_reset(db, data.email, settings.public_url, now_s())
 
-    @post("/password-reset/confirm", status_code=204, sync_to_thread=True)
+    @post(
+        "/password-reset/confirm",
+        status_code=204,
+        sync_to_thread=True,
+        opt={"access": Access.CAPABILITY},
+    )
     def password_reset_confirm(self, data: JSONBody[ResetConfirmIn], db: Db) -> None:
         service.reset_password(db, data.token, data.password, now_s())
 

@@ -14,6 +14,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError
@@ -76,7 +77,7 @@ class AccountPages(Controller):
     path = "/account"
     include_in_schema = False
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"access": Access.ACCOUNT})
     def tickets(
         self,
         request: Request[Any, Any, Any],
@@ -96,7 +97,7 @@ class AccountPages(Controller):
             unverified=user.email_verified_at is None,
         )
 
-    @get("/signup", sync_to_thread=True)
+    @get("/signup", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def signup_form(
         self, request: Request[Any, Any, Any], current_user: CurrentUser, next_path: Next = None
     ) -> Response[Any]:
@@ -104,7 +105,7 @@ class AccountPages(Controller):
             return Redirect(local_path(next_path) or "/account", status_code=303)
         return _page(request, "account/signup.html", values={}, errors=[], next=next_path)
 
-    @post("/signup", sync_to_thread=True)
+    @post("/signup", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def signup(
         self,
         *,
@@ -167,7 +168,7 @@ class AccountPages(Controller):
             next=next_path,
         )
 
-    @get("/login", sync_to_thread=True)
+    @get("/login", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def login_form(
         self,
         request: Request[Any, Any, Any],
@@ -186,7 +187,7 @@ class AccountPages(Controller):
             notice=NOTICES.get(notice or ""),
         )
 
-    @post("/login", sync_to_thread=True)
+    @post("/login", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def login(
         self,
         *,
@@ -227,7 +228,7 @@ class AccountPages(Controller):
                 notice=None,
             )
 
-    @post("/logout", sync_to_thread=True)
+    @post("/logout", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def logout(self, request: Request[Any, Any, Any], db: Db, settings: Settings) -> Response[Any]:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
@@ -237,7 +238,7 @@ class AccountPages(Controller):
         response.set_cookie(cleared_session_cookie(settings))
         return response
 
-    @get("/verify", sync_to_thread=True)
+    @get("/verify", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def verify(
         self,
         request: Request[Any, Any, Any],
@@ -251,14 +252,14 @@ class AccountPages(Controller):
             return Redirect("/account?notice=verified", status_code=303)
         return Redirect("/account/login?notice=verified", status_code=303)
 
-    @get("/forgot", sync_to_thread=True)
+    @get("/forgot", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def forgot_form(
         self, request: Request[Any, Any, Any], current_user: CurrentUser
     ) -> Response[str]:
         del current_user
         return _page(request, "account/forgot.html", sent=False, email="", errors=[])
 
-    @post("/forgot", sync_to_thread=True)
+    @post("/forgot", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def forgot(
         self,
         *,
@@ -286,14 +287,14 @@ class AccountPages(Controller):
             service.request_password_reset(db, email, settings.public_url, now_s())
         return _page(request, "account/forgot.html", sent=True, email=email, errors=[])
 
-    @get("/reset", sync_to_thread=True)
+    @get("/reset", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def reset_form(
         self, request: Request[Any, Any, Any], current_user: CurrentUser, token: Token = ""
     ) -> Response[str]:
         del current_user
         return _page(request, "account/reset.html", token=token, errors=[])
 
-    @post("/reset", sync_to_thread=True)
+    @post("/reset", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def reset(self, request: Request[Any, Any, Any], data: FormData, db: Db) -> Response[Any]:
         token, password = text(data, "token"), raw(data, "password")
         problem = None

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import Db, Settings
 from cloud.orders import holds
@@ -41,7 +42,7 @@ class CartPages(Controller):
     path = "/cart"
     include_in_schema = False
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def latest(self, request: Request[Any, Any, Any], current_user: CurrentUser) -> Response[Any]:
         """The visitor's latest hold, remembered in a cookie, so a closed tab loses nothing."""
         del current_user  # taken for the nav
@@ -50,7 +51,7 @@ class CartPages(Controller):
             return Redirect(f"/cart/{token}", status_code=303)
         return personal_page(render(request, "shop/cart_empty.html"))
 
-    @get("/{token:str}", sync_to_thread=True)
+    @get("/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def cart(
         self,
         request: Request[Any, Any, Any],
@@ -66,7 +67,7 @@ class CartPages(Controller):
             html = _cart_html(request, db, hold, token)
         return secret_page(html)
 
-    @post("/{token:str}/checkout", sync_to_thread=True)
+    @post("/{token:str}/checkout", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def checkout(
         self,
         request: Request[Any, Any, Any],

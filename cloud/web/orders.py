@@ -15,6 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.deps import Db, Settings
 from cloud.errors import CloudError, NotFound
 from cloud.orders import service
@@ -40,7 +41,7 @@ class OrderPages(Controller):
     path = "/"
     include_in_schema = False
 
-    @get("/orders/{token:str}", sync_to_thread=True)
+    @get("/orders/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def order(
         self,
         request: Request[Any, Any, Any],
@@ -54,7 +55,7 @@ class OrderPages(Controller):
             base = f"/orders/{token}"
             return secret_page(_order_html(request, db, order, base, pay_url=f"{base}/pay"))
 
-    @get("/account/orders/{reference:str}", sync_to_thread=True)
+    @get("/account/orders/{reference:str}", sync_to_thread=True, opt={"access": Access.OWN_ORDER})
     def owned(
         self,
         request: Request[Any, Any, Any],
@@ -67,12 +68,16 @@ class OrderPages(Controller):
             order = _owned(db, user.id, reference)
             return secret_page(_order_html(request, db, order, f"/account/orders/{reference}"))
 
-    @get("/orders/{token:str}/tickets.pdf", sync_to_thread=True)
+    @get("/orders/{token:str}/tickets.pdf", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def pdf(self, token: FromPath[str], db: Db) -> Response[bytes]:
         with db:
             return _pdf_response(db, service.order_for_buyer(db, token))
 
-    @get("/account/orders/{reference:str}/tickets.pdf", sync_to_thread=True)
+    @get(
+        "/account/orders/{reference:str}/tickets.pdf",
+        sync_to_thread=True,
+        opt={"access": Access.OWN_ORDER},
+    )
     def owned_pdf(
         self,
         request: Request[Any, Any, Any],
@@ -84,7 +89,7 @@ class OrderPages(Controller):
         with db:
             return _pdf_response(db, _owned(db, user.id, reference))
 
-    @get("/orders/{token:str}/pay", sync_to_thread=True)
+    @get("/orders/{token:str}/pay", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def pay_page(
         self,
         request: Request[Any, Any, Any],
@@ -117,7 +122,7 @@ class OrderPages(Controller):
         )
         return secret_page(body)
 
-    @post("/orders/{token:str}/pay", sync_to_thread=True)
+    @post("/orders/{token:str}/pay", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def pay(
         self, token: FromPath[str], data: FormData, db: Db, settings: Settings
     ) -> Response[dict[str, Any]]:

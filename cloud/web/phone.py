@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.response import Redirect
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import Db, Limiter
 from cloud.errors import InvalidInput
@@ -52,6 +53,7 @@ def _page(
 class AccountPhonePages(Controller):
     path = "/account/phone"
     include_in_schema = False
+    opt = {"access": Access.ACCOUNT}
 
     @get("/", sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], current_user: CurrentUser) -> Response[str]:

@@ -12,6 +12,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.static_files import create_static_files_router
 
+from cloud.access import Access
 from cloud.settings import CloudSettings
 from cloud.web.account import AccountPages
 from cloud.web.admin import ADMIN_PAGE_HANDLERS
@@ -30,6 +31,10 @@ STATIC_MAX_AGE_S = 86_400
 
 
 def web_handlers(settings: CloudSettings) -> list[Any]:
+    # An organisation's pages check the visitor's membership first (cloud.web.organizer.access).
+    organizer = Router(path="/", route_handlers=ORGANIZER_HANDLERS, opt={"access": Access.MEMBER})
+    # The admin pages are the platform admins' alone (cloud.web.admin checks first).
+    admin = Router(path="/", route_handlers=ADMIN_PAGE_HANDLERS, opt={"access": Access.ADMIN})
     pages = Router(
         path="/",
         route_handlers=[
@@ -38,8 +43,8 @@ def web_handlers(settings: CloudSettings) -> list[Any]:
             OrderPages,
             AccountPages,
             AccountPhonePages,
-            *ORGANIZER_HANDLERS,
-            *ADMIN_PAGE_HANDLERS,
+            organizer,
+            admin,
         ],
         dependencies={"current_user": Provide(provide_current_user, sync_to_thread=True)},
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
@@ -50,6 +55,7 @@ def web_handlers(settings: CloudSettings) -> list[Any]:
         path=STATIC_PATH,
         directories=[STATIC_DIR],
         cache_control=CacheControlHeader(max_age=STATIC_MAX_AGE_S, public=True),
+        opt={"access": Access.PUBLIC},
         middleware=[
             DefineMiddleware(SecurityHeaders, headers={"X-Content-Type-Options": "nosniff"})
         ],

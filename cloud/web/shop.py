@@ -17,6 +17,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
+from cloud.access import Access
 from cloud.cache import Cache, cached, event_page_key, listing_key
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, PageCache, Settings
@@ -45,7 +46,7 @@ class StorefrontPages(Controller):
     include_in_schema = False
 
     # One path per handler: Litestar wraps a sync handler once per path it is registered on.
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def home(
         self,
         *,
@@ -60,7 +61,7 @@ class StorefrontPages(Controller):
             request, db=db, cache=cache, user=current_user, q=q, page_number=page_number
         )
 
-    @get("/events", sync_to_thread=True)
+    @get("/events", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def listing(
         self,
         *,
@@ -75,7 +76,7 @@ class StorefrontPages(Controller):
             request, db=db, cache=cache, user=current_user, q=q, page_number=page_number
         )
 
-    @get("/events/{event_id:int}", sync_to_thread=True)
+    @get("/events/{event_id:int}", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def event(
         self,
         request: Request[Any, Any, Any],
@@ -97,7 +98,7 @@ class StorefrontPages(Controller):
             )
         return personal_page(_event_html(request, db, event_id, current_user))
 
-    @post("/events/{event_id:int}/reserve", sync_to_thread=True)
+    @post("/events/{event_id:int}/reserve", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def reserve(
         self,
         *,

@@ -31,7 +31,7 @@ from shared.messages import ManifestPage
 from shared.qr import write_png
 from tests.scanner.gate import TicketMaker, ticket_entry
 from tests.scanner.kill_driver import READY
-from tests.support import serving
+from tests.support import LONG, figure, quick_or_long, serving
 from venue_server.app import create_app
 from venue_server.cloud_sync import apply_manifest_page
 from venue_server.pairing import issue_pairing_code
@@ -40,7 +40,7 @@ from venue_server.store import CloudLink, VenueStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 
-ROUNDS = 20
+ROUNDS = quick_or_long(20, 100)
 TICKETS = 80
 FRAMES_PER_ROUND = 60
 LONGEST_LIFE = 1.5  # seconds the app may live after it is ready, before the kill
@@ -197,3 +197,13 @@ def test_every_verdict_shown_survives_sigkill_and_every_scan_reaches_the_venue_o
     assert report.pending == 0
     # The stream really ran: most lives showed verdicts before they were cut short.
     assert sum(1 for n in lives if n) >= ROUNDS // 2, context
+    figure(
+        "scanner SIGKILL",
+        seed=seed,
+        kills=ROUNDS,
+        verdicts_shown=len(shown),
+        recorded=len(on_disk),
+        at_venue_once=len(at_venue),
+        lost=0,
+        mode="long" if LONG else "quick",
+    )

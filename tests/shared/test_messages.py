@@ -42,6 +42,10 @@ def test_round_trip():
         (json.dumps({"v": 1, "scans": [scan(ticket_id="short")]}), "ticket_id"),
         (json.dumps({"v": 1, "scans": [scan(extra=1)]}), "extra"),
         (json.dumps({"v": 1, "scans": [scan()] * (MAX_BATCH + 1)}), "length"),
+        # No tier's database stores these: refused at the first hop, not failing further up.
+        (json.dumps({"v": 1, "scans": [scan(scanned_at_ms=2**63)]}), "scanned_at_ms"),
+        (json.dumps({"v": 1, "scans": [scan(gate="North\x00")]}), "gate"),
+        (json.dumps({"v": 1, "scans": [scan(raw="\x00")]}), "raw"),
     ],
 )
 def test_broken_batches_are_refused_whole_with_a_reason(body, complaint):

@@ -37,6 +37,7 @@ from shared.cli import main as bilten
 from shared.clock import HybridClock
 from shared.messages import TicketEntry
 from tests.cloud_harness import Cloud, CloudVenue, Organizer, migrated
+from tests.support import LONG, figure, quick_or_long
 from tests.venue.venue_driver import Life, VenueProcess
 from venue_server.cloud_sync import CloudClient
 from venue_server.pairing import issue_pairing_code
@@ -44,7 +45,7 @@ from venue_server.store import VenueStore
 
 pytestmark = pytest.mark.slow
 
-ROUNDS = 12
+ROUNDS = quick_or_long(12, 30)
 SEED = int(os.environ.get("BILTEN_KILL_SEED", random.randrange(2**32)))
 SYNC_INTERVAL = 0.3
 PAGE_MAX = 25  # the cloud's manifest page: the first pull of the venue takes 60 pages
@@ -346,4 +347,16 @@ def test_killing_the_venue_during_pulls_and_uploads_loses_nothing_and_counts_not
     assert len(cloud_scans) == len(set(cloud_scans)) == len(acked)
     assert set(cloud_scans) == acked
     assert integrity(data) == "ok"
+    figure(
+        "venue server SIGKILL",
+        database=cloud.settings.database_url.split(":")[0],
+        seed=SEED,
+        kills=ROUNDS,
+        moments=dict(moments),
+        tickets=len(cloud_view),
+        scans=len(made),
+        at_venue=len(held),
+        in_cloud=len(cloud_scans),
+        mode="long" if LONG else "quick",
+    )
     organizer.close()

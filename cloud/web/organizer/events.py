@@ -93,7 +93,7 @@ class EventsPages(Controller):
             done=request.query_params.get("done"),
         )
 
-    @get("/events/new", sync_to_thread=True)
+    @get("/events/new", sync_to_thread=True, opt={"min_role": "manager"})
     def new_event(
         self,
         *,

@@ -9,6 +9,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
+from cloud.access import Access
 from cloud.clock import now_s
 from cloud.deps import Db, Settings
 from cloud.orgs.service import create_organisation, organisations_of
@@ -23,6 +24,8 @@ MultipartData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MU
 
 class OrganizerHome(Controller):
     path = BASE
+    # Any account may start an organisation; the pages of one check membership (MEMBER).
+    opt = {"access": Access.ACCOUNT}
 
     @get("/", sync_to_thread=True)
     def home(self, request: Request[Any, Any, Any], db: Db, current_user: CurrentUser) -> Any:

@@ -51,7 +51,7 @@ class OrderActions(Controller):
             raise NotFound("no such order")
         return order
 
-    @get("/", sync_to_thread=True)
+    @get("/", sync_to_thread=True, opt={"min_role": "manager"})
     def confirm(
         self,
         *,

@@ -71,7 +71,7 @@ class TeamPages(Controller):
         org = org_page(db, current_user, request, org_id)
         return _team_page(db, org, done=request.query_params.get("done"))
 
-    @post("/members", sync_to_thread=True)
+    @post("/members", sync_to_thread=True, opt={"min_role": "owner"})
     def add(
         self,
         *,
@@ -94,7 +94,7 @@ class TeamPages(Controller):
                 return Redirect(f"{org.base}/team?done=added", status_code=303)
         return _team_page(db, org, form=form, status_code=400)
 
-    @post("/members/{user_id:int}/role", sync_to_thread=True)
+    @post("/members/{user_id:int}/role", sync_to_thread=True, opt={"min_role": "owner"})
     def change(
         self,
         *,
@@ -116,7 +116,7 @@ class TeamPages(Controller):
             return _team_page(db, org, problem=exc.detail, status_code=409)
         return Redirect(f"{org.base}/team?done=role", status_code=303)
 
-    @post("/members/{user_id:int}/remove", sync_to_thread=True)
+    @post("/members/{user_id:int}/remove", sync_to_thread=True, opt={"min_role": "owner"})
     def remove(
         self,
         *,

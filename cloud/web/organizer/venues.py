@@ -88,7 +88,7 @@ class VenuesPages(Controller):
             db, org, Form({}), status_code=201, new_key=api_key, new_venue=venue.name
         )
 
-    @get("/{venue_id:int}/rotate-key", sync_to_thread=True)
+    @get("/{venue_id:int}/rotate-key", sync_to_thread=True, opt={"min_role": "owner"})
     def confirm_rotation(
         self,
         *,
@@ -103,7 +103,7 @@ class VenuesPages(Controller):
         db.commit()
         return page("organizer/venue_rotate.html", org=org, venue=venue)
 
-    @post("/{venue_id:int}/rotate-key", sync_to_thread=True)
+    @post("/{venue_id:int}/rotate-key", sync_to_thread=True, opt={"min_role": "owner"})
     def rotate(
         self,
         *,
