@@ -7,15 +7,20 @@ import signal
 from datetime import UTC, datetime
 from types import FrameType
 
+from cloud.clock import now_s
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import prepare
 from cloud.notifications.jobs import delivery_job, email_delivery, text_delivery
 from cloud.orders.jobs import expire_unpaid_orders, release_expired_holds
 from cloud.orders.payments import provider_lookup
+from cloud.retention import purge
 from cloud.scans.conflicts import detect_conflicts
 from cloud.settings import CloudSettings
 
 log = logging.getLogger("bilten.cloud.worker")
+
+# The clean-up (cloud.retention) runs at start and then hourly: nothing it removes is urgent.
+RETENTION_INTERVAL_S = 3600
 
 
 def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
@@ -46,10 +51,24 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         if expired:
             log.info("cancelled %d unpaid orders; their seats are back on sale", expired)
 
+    def retention_job() -> None:
+        purged = purge(sessions, now_s())
+        if purged.total:
+            log.info(
+                "cleaned up %d expired sessions, %d refresh tokens, %d email links, "
+                "%d old messages and %d expired holds",
+                purged.sessions,
+                purged.refresh_tokens,
+                purged.account_tokens,
+                purged.messages,
+                purged.holds,
+            )
+
     if once:
         conflicts_job()
         holds_job()
         unpaid_job()
+        retention_job()
         for delivery in deliveries.values():
             delivery_job(delivery)
         engine.dispose()
@@ -78,6 +97,15 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         id="expire-unpaid-orders",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        retention_job,
+        "interval",
+        seconds=RETENTION_INTERVAL_S,
+        id="clean-up",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
     )
     for job_id, delivery in deliveries.items():
         # Each channel in its own job: a slow mail server never holds texts back.
