@@ -174,7 +174,8 @@ def stacked_bars(
     row's parts are its figures in the same order."""
     row_h = 36
     height = TOP + BOTTOM + row_h * max(len(rows), 1)
-    left, right = 120, WIDTH - RIGHT
+    # Room for a name of 14 characters (longer ones are cut with "…") at the ticks' 14 px.
+    left, right = 150, WIDTH - RIGHT
     largest = max((sum(figure for _, figure in row) for _, row in rows), default=0)
     step, top = _scale(largest)
     bars, ticks, lines = [], [], []
