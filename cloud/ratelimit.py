@@ -124,6 +124,7 @@ DEFAULT_RULES: Mapping[str, Rule] = {
     # Each reset request sends an email: a few per account keep a mailbox from being flooded.
     "password_reset.ip": Rule(20, 3600, "Too many password reset requests from your network"),
     "password_reset.account": Rule(3, 3600, "Too many password reset emails for this account"),
+    "verify_email.account": Rule(3, 3600, "Too many confirmation emails for this account"),
     # Each code is a text message that costs money; guessing one of a million needs tries.
     "phone_code.account": Rule(3, 3600, "Too many codes sent to this account; try later"),
     "phone_confirm.account": Rule(5, 600, "Too many wrong codes; wait a little, then try again"),

@@ -132,6 +132,14 @@ class AuthController(Controller):
     def password_reset_confirm(self, data: JSONBody[ResetConfirmIn], db: Db) -> None:
         service.reset_password(db, data.token, data.password, now_s())
 
+    @post("/me/verify", status_code=202, sync_to_thread=True, dependencies=USER_DEPENDENCIES)
+    def resend_verification(
+        self, db: Db, api_user: CurrentUser, settings: Settings, rate_limiter: Limiter
+    ) -> None:
+        """Email a new link to confirm the account's address (none once it is confirmed)."""
+        rate_limiter.enforce("verify_email.account", str(api_user.id))
+        service.resend_verification(db, api_user, settings.public_url, now_s())
+
     @get("/me", sync_to_thread=True, dependencies=USER_DEPENDENCIES)
     def me(self, db: Db, api_user: CurrentUser) -> MeOut:
         return me_out(db, api_user)

@@ -44,6 +44,7 @@ NOTICES = {
     "logged-out": "You are logged out.",
     "password-reset": "Your password is changed. Please log in with the new one.",
     "verified": "Thank you, your email address is confirmed.",
+    "link-sent": "We sent a new link to confirm your address; it works for three days.",
 }
 
 Token = Annotated[str, QueryParameter(max_length=200)]
@@ -237,6 +238,21 @@ class AccountPages(Controller):
         response: Response[Any] = Redirect("/account/login?notice=logged-out", status_code=303)
         response.set_cookie(cleared_session_cookie(settings))
         return response
+
+    @post("/verify/resend", sync_to_thread=True, opt={"access": Access.ACCOUNT})
+    def resend_verification(
+        self,
+        request: Request[Any, Any, Any],
+        db: Db,
+        settings: Settings,
+        rate_limiter: Limiter,
+        current_user: CurrentUser,
+    ) -> Response[Any]:
+        user = require_user(current_user, request)
+        rate_limiter.enforce("verify_email.account", str(user.id))
+        with db:
+            service.resend_verification(db, user, settings.public_url, now_s())
+        return Redirect("/account?notice=link-sent", status_code=303)
 
     @get("/verify", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def verify(

@@ -52,6 +52,38 @@ def test_the_verification_link_confirms_the_address_once(
     assert client.post("/api/v1/auth/verify", json={"token": "made-up"}).status_code == 400
 
 
+def test_a_lost_verification_email_can_be_sent_again_a_few_times_and_the_new_link_works(
+    client: TestClient[Any], settings: CloudSettings
+) -> None:
+    tokens = _signup(client, "ida@example.org")
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    answers = [client.post("/api/v1/auth/me/verify", headers=auth) for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    assert "confirmation emails" in answers[-1].json()["detail"]
+    mails = emails(settings, "ida@example.org", "verify_email")
+    assert len(mails) == 4  # the sign-up's and three more
+    r = client.post("/api/v1/auth/verify", json={"token": link_token(mails[-1]["verify_url"])})
+    assert r.status_code == 200 and r.json()["email_verified"] is True
+    assert client.post("/api/v1/auth/me/verify").status_code == 401
+
+
+def test_a_confirmed_address_gets_no_more_links(
+    client: TestClient[Any], settings: CloudSettings
+) -> None:
+    tokens = _signup(client, "ida@example.org")
+    [mail] = emails(settings, "ida@example.org", "verify_email")
+    client.post("/api/v1/auth/verify", json={"token": link_token(mail["verify_url"])})
+
+    r = client.post(
+        "/api/v1/auth/me/verify", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+
+    assert r.status_code == 202
+    assert len(emails(settings, "ida@example.org", "verify_email")) == 1
+
+
 def test_a_password_reset_sets_the_new_password_and_logs_out_everywhere(
     client: TestClient[Any], settings: CloudSettings
 ) -> None:

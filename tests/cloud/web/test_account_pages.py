@@ -151,6 +151,24 @@ def test_the_emailed_link_confirms_the_address(visitor: Visitor, settings: Cloud
     assert "invalid, expired or already used" in again.text
 
 
+def test_a_visitor_who_lost_the_link_asks_for_another_from_the_account_page(
+    visitor: Visitor, settings: CloudSettings
+) -> None:
+    email = visitor.sign_up()
+    first = _link(settings, "verify_email", "verify_url", email)
+    page = visitor.get("/account")
+    assert "Send the link again" in page.text
+
+    sent = visitor.submit("/account", "/account/verify/resend", {})
+
+    assert (sent.status_code, sent.headers["location"]) == (303, "/account?notice=link-sent")
+    assert "We sent a new link" in visitor.get("/account?notice=link-sent").text
+    second = _link(settings, "verify_email", "verify_url", email)
+    assert second != first
+    assert visitor.get(second).status_code == 303
+    assert "Send the link again" not in visitor.get("/account").text
+
+
 def test_a_forgotten_password_is_reset_through_the_emailed_link(
     visitor: Visitor, settings: CloudSettings
 ) -> None:
