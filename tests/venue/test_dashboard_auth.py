@@ -117,6 +117,14 @@ def test_every_dashboard_route_refuses_a_visitor_without_a_session(
     assert served_without_login == PUBLIC
 
 
+def test_the_login_page_names_an_icon_that_is_served(dashboard: Dashboard) -> None:
+    with httpx.Client(base_url=dashboard.url, timeout=10) as http:
+        page = http.get("/dashboard/login").text
+        icon = http.get("/dashboard/static/favicon.svg")
+    assert 'rel="icon" type="image/svg+xml" href="/dashboard/static/favicon.svg"' in page
+    assert (icon.status_code, icon.headers["content-type"]) == (200, "image/svg+xml")
+
+
 def test_every_scanner_route_wants_a_device_token(app: Litestar, dashboard: Dashboard) -> None:
     with httpx.Client(base_url=dashboard.url, timeout=10) as http:
         for method, path in _routes(app):

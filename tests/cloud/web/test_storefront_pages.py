@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -65,6 +66,15 @@ def test_the_home_page_is_the_listing(shop: Setup, visitor: Visitor) -> None:
     home = visitor.get("/")
     assert home.status_code == 200
     assert f'href="/events/{shop.event_id}"' in home.text
+
+
+def test_pages_name_an_icon_that_is_served(shop: Setup, visitor: Visitor) -> None:
+    """Browsers ask for /favicon.ico unless the page names an icon."""
+    home = visitor.get("/").text
+    [icon] = re.findall(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', home)
+    answer = visitor.get(icon)
+    assert (answer.status_code, answer.headers["content-type"]) == (200, "image/svg+xml")
+    assert answer.text.startswith("<svg")
 
 
 def test_an_event_page_offers_its_tickets_up_to_the_order_limit(
