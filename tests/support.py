@@ -112,7 +112,8 @@ class TcpRelay:
     ``cut()`` closes it and every connection through it, mid-request or not, the way a pulled
     cable or a dead switch looks to both ends; ``restore()`` listens on the same port again."""
 
-    def __init__(self, target_port: int) -> None:
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target_host = target_host
         self.target_port = target_port
         self.port = free_port()
         self.cuts = 0
@@ -152,7 +153,7 @@ class TcpRelay:
             except OSError:
                 return  # cut
             try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+                upstream = socket.create_connection((self.target_host, self.target_port))
             except OSError:
                 client.close()
                 continue

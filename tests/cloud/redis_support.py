@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import threading
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from redis import Redis
 
-from tests.support import free_port, need, port_open
+from tests.support import TcpRelay, need, port_open
 
 REDIS_HOST = os.environ.get("BILTEN_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("BILTEN_TEST_REDIS_PORT", "6379"))
@@ -41,59 +39,16 @@ def private_prefix(url: str) -> Iterator[str]:
             client.close()
 
 
-class RedisRelay:
-    """A TCP relay from a loopback port to the Redis server. ``cut()`` closes it and every
-    connection through it, the way a Redis crash or a network partition looks to a client;
-    ``restore()`` listens on the same port again."""
+class RedisRelay(TcpRelay):
+    """A relay to the Redis server (see tests.support.TcpRelay): ``cut()`` looks to a client
+    like a Redis crash or a network partition."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self._lock = threading.Lock()
-        self._sockets: list[socket.socket] = []
-        self._listener: socket.socket | None = None
+        super().__init__(REDIS_PORT, REDIS_HOST)
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
-
-    def restore(self) -> RedisRelay:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen()
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-        return self
-
-    def cut(self) -> None:
-        with self._lock:
-            doomed = [*self._sockets, *([self._listener] if self._listener else [])]
-            self._sockets.clear()
-            self._listener = None
-        for sock in doomed:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return  # cut
-            upstream = socket.create_connection((REDIS_HOST, REDIS_PORT))
-            with self._lock:
-                self._sockets += [client, upstream]
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pump, args=(source, target), daemon=True).start()
-
-
-def _pump(source: socket.socket, target: socket.socket) -> None:
-    with contextlib.suppress(OSError):
-        while data := source.recv(65536):
-            target.sendall(data)
-    with contextlib.suppress(OSError):
-        target.shutdown(socket.SHUT_WR)
 
 
 class Clock:

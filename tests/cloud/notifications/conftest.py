@@ -4,6 +4,7 @@ tests move by hand."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -100,7 +101,13 @@ def sms_sink() -> Iterator[SmsSink]:
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
-    sink = SmtpSink()
+    with running_smtp(SmtpSink()) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_smtp(sink: SmtpSink) -> Iterator[SmtpServer]:
+    """A real SMTP server on a loopback port, taking mail into ``sink``."""
     port = free_port()
     controller = Controller(
         sink,

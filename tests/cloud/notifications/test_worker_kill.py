@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from cloud.db import make_engine, make_session_factory
@@ -30,9 +29,9 @@ from cloud.notifications.delivery import Delivery, RetryPolicy
 from cloud.notifications.mailers import SmtpMailer
 from cloud.notifications.models import OutboxMessage
 from cloud.settings import CloudSettings
-from tests.cloud.notifications.conftest import SENDER, SmtpServer, SmtpSink
+from tests.cloud.notifications.conftest import SENDER, SmtpServer, SmtpSink, running_smtp
 from tests.cloud.notifications.test_worker_cli import BILTEN, queue_for
-from tests.support import LONG, figure, free_port
+from tests.support import LONG, figure
 
 pytestmark = pytest.mark.slow
 
@@ -59,20 +58,8 @@ class SlowSink(SmtpSink):
 
 @pytest.fixture
 def slow_smtp() -> Iterator[SmtpServer]:
-    sink = SlowSink()
-    port = free_port()
-    controller = Controller(
-        sink,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=sink.authenticate,
-        auth_require_tls=False,
-    )
-    controller.start()
-    try:
-        yield SmtpServer(sink, port)
-    finally:
-        controller.stop()
+    with running_smtp(SlowSink()) as server:
+        yield server
 
 
 def _worker(data: Path, smtp: SmtpServer) -> subprocess.Popen[bytes]:
