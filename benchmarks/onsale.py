@@ -183,6 +183,17 @@ def _cpu_seconds(pids: list[int]) -> tuple[float, float]:
     return user / tick, system / tick
 
 
+def _machine_cpu() -> tuple[float, float]:
+    """Busy and idle CPU seconds of the whole machine so far (Linux /proc/stat; 0 elsewhere)."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks[:8]) - idle) / tick, idle / tick
+
+
 def _tree(pid: int) -> list[int]:
     """``pid`` and its children (the API processes ``--workers`` starts)."""
     try:
@@ -370,10 +381,14 @@ def main() -> None:
             servers = _tree(server.pid)
             user, system = _cpu_seconds(servers)
             client_cpu = time.process_time()
+            busy, idle = _machine_cpu()
             out, elapsed = asyncio.run(onsale(url, event_id, buyers, args.max_tickets))
             user_after, system_after = _cpu_seconds(servers)
             server_user, server_system = user_after - user, system_after - system
             client_cpu = time.process_time() - client_cpu
+            busy_after, idle_after = _machine_cpu()
+            rest_cpu = busy_after - busy - (server_user + server_system) - client_cpu
+            idle_cpu = idle_after - idle
             server.terminate()
             server.wait(timeout=60)
             server = None
@@ -410,6 +425,8 @@ def main() -> None:
         "server_cpu_s": round(server_user + server_system, 2),
         "server_system_cpu_s": round(server_system, 2),
         "client_cpu_s": round(client_cpu, 2),
+        "database_and_rest_cpu_s": round(max(rest_cpu, 0.0), 2),
+        "idle_cpu_s": round(idle_cpu, 2),
         "baseline_update_tx_per_s": round(plain, 1),
     }
     for message in out.errors[:5]:
@@ -428,7 +445,8 @@ def main() -> None:
     print(f"checkout p50 {figures['checkout_p50_ms']} ms  p99 {figures['checkout_p99_ms']} ms")
     print(
         f"CPU during the sale: API processes {server_user + server_system:.2f} s (of it in the "
-        f"kernel {server_system:.2f} s), this client {client_cpu:.2f} s ({os.cpu_count()} cores)"
+        f"kernel {server_system:.2f} s), this client {client_cpu:.2f} s, PostgreSQL, Redis and "
+        f"the rest {max(rest_cpu, 0.0):.2f} s, idle {idle_cpu:.2f} s ({os.cpu_count()} cores)"
     )
     print(f"oversold: {over} (live tickets in the database: {live})")
     print(f"baseline, single-row UPDATE transactions on one row: {plain:,.0f}/s")
