@@ -17,8 +17,8 @@ class Event(Base):
     name: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[int] = mapped_column(BigInteger)
     ends_at: Mapped[int] = mapped_column(BigInteger)
-    # The manifest change counter: every ticket change takes this row's lock and the next
-    # number, so within an event change numbers are handed out in commit order.
+    # The last manifest change number handed out; only manifest readers take this row's lock
+    # and number the committed changes after it (cloud.tickets.changes).
     last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[int] = mapped_column(BigInteger)
     # What buyers read on the event's page: plain text, never markup.

@@ -7,8 +7,8 @@ seats are not there. Only the type's own row is locked, until the transaction en
 types of one event sell in parallel and nothing ever locks the whole event for a sale.
 
 Transactions that touch several types lock them in ascending id order, after any hold or
-order row and before any voucher row (cloud.vouchers.service) and the event's change counter,
-so two of them can never deadlock.
+order row and before any voucher row (cloud.vouchers.service), so two of them can never
+deadlock.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ cloud.orders.holds and cloud.orders.service, so no two transactions can deadlock
 
 1. the hold's row (a second checkout of the same hold waits, then finds it checked out),
    or, when a webhook confirms a payment, the order's row;
-2. the ticket types' stock rows, in ascending id order (cloud.events.stock);
-3. the event's change counter (cloud.tickets.changes), which numbers the new tickets for the
-   venues' manifests.
+2. the ticket types' stock rows, in ascending id order (cloud.events.stock).
+
+Nothing of the event as a whole is locked: the new tickets are numbered for the venues'
+manifests by the manifest reader (cloud.tickets.changes).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from cloud.orders.models import Hold, HoldItem, HoldState, Order, OrderLine, Ord
 from cloud.orders.models import OrderTicket as OrderTicketRow
 from cloud.orders.payments import FREE, PaymentProvider, PaymentStart, PaymentState
 from cloud.tickets.models import Ticket
-from cloud.tickets.service import SignedTicket, add_signed_tickets, number_tickets
+from cloud.tickets.service import SignedTicket, add_signed_tickets
 from cloud.timestamps import to_datetime
 
 # No 0/O or 1/I: people read references aloud at the gate and over the phone.
@@ -214,8 +215,8 @@ def issue_order_tickets(
     event: EventNote | None = None,
 ) -> list[SignedTicket]:
     """Issue a paid order's tickets in the caller's transaction and queue them to the buyer
-    by email, then move its seats from held to sold and number the tickets: the shared rows
-    last, each locked for one update and the commit. ``event`` is read when not given."""
+    by email, then move its seats from held to sold: the shared stock rows last, each locked
+    for one update and the commit. ``event`` is read when not given."""
     tickets = add_signed_tickets(
         session,
         master_key,
@@ -234,7 +235,6 @@ def issue_order_tickets(
     _confirm_by_email(session, order, event, tickets, {line.type_id: line.name for line in lines})
     for line in lines:
         sell_held_seats(session, line.type_id, line.quantity)
-    number_tickets(session, order.event_id, [ticket.id for ticket in tickets])
     return tickets
 
 

@@ -4,8 +4,8 @@ tickets.
 
 Lock order, shared with cloud.orders.checkout, cloud.orders.holds and cloud.events.stock so
 that no two transactions can deadlock: the hold or order row first, then ticket types in
-ascending id order, then the event's change counter (taken last, only to number the new or
-revoked tickets for the venues' manifests).
+ascending id order. New and revoked tickets are left unnumbered for the venues' manifests
+(cloud.tickets.changes), so nothing here locks the whole event.
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def cancel_order(
 def _revoke(session: Session, order: Order) -> None:
     """A paid order is given up: its tickets are revoked, their seats and the voucher uses
     they took count again."""
-    revoke_tickets(session, order.event_id, list(order_tickets(session, order.id)))
+    revoke_tickets(session, list(order_tickets(session, order.id)))
     _give_back_voucher(session, order)
 
 

@@ -9,6 +9,7 @@ from cloud.events.models import TicketType
 from cloud.events.service import events_at_venue
 from cloud.events.signing import public_entries
 from cloud.sync.cursor import decode_cursor, encode_cursor
+from cloud.tickets.changes import number_changes
 from cloud.tickets.models import Ticket
 from cloud.venues.models import Venue
 from shared.messages import EventEntry, ManifestPage, TicketEntry
@@ -17,11 +18,15 @@ from shared.messages import EventEntry, ManifestPage, TicketEntry
 def manifest_page(session: Session, venue: Venue, cursor: str | None, limit: int) -> ManifestPage:
     """Up to ``limit`` ticket changes after ``cursor``, event by event in change order.
 
-    Each event is read independently; its change numbers are assigned in commit order
-    (``cloud.tickets.changes``), so "everything after N" never skips a late commit.
+    Each event is read independently, after its committed changes are numbered in commit
+    order (``cloud.tickets.changes``), so "everything after N" never skips a late commit.
     """
     seen = decode_cursor(cursor)
     events = events_at_venue(session, venue.id)
+    for event in events:
+        if number_changes(session, event.id):
+            # Each event's counter stays locked only for its own numbering.
+            session.commit()
     positions = {event.id: seen.get(event.id, 0) for event in events}
     tickets: list[TicketEntry] = []
     for event in events:

@@ -4,7 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
@@ -16,15 +16,13 @@ from cloud.events.models import Event, TicketType
 from cloud.events.service import own_event
 from cloud.events.signing import current_private_key
 from cloud.events.stock import return_seats, sell_seats
-from cloud.tickets.changes import claim_changes
+from cloud.tickets.changes import UNNUMBERED
 from cloud.tickets.models import Ticket
 from cloud.timestamps import to_unix
 from shared.ids import new_ticket_id
 from shared.token import TicketClaims, sign_ticket
 
 _U32_MAX = 2**32 - 1
-# A new ticket's change number until number_tickets; never visible, the two share a commit.
-_UNNUMBERED = 0
 
 
 def _seconds(moment: datetime | None, name: str) -> int | None:
@@ -95,7 +93,6 @@ def issue_tickets(
         valid_from=start,
         valid_until=end,
     )
-    number_tickets(session, event_id, [ticket.id for ticket in tickets])
     session.commit()
     return tickets
 
@@ -117,11 +114,6 @@ class SignedTicket:
 # Built once: every checkout runs them.
 _TICKETS = Ticket.__table__
 _INSERT_TICKETS = insert(_TICKETS).returning(_TICKETS.c.id, sort_by_parameter_order=True)
-_NUMBER = (
-    update(_TICKETS)
-    .where(_TICKETS.c.id == bindparam("ticket_id", type_=Integer))
-    .values(seq=bindparam("number", type_=BigInteger))
-)
 
 
 def add_signed_tickets(
@@ -137,8 +129,8 @@ def add_signed_tickets(
     valid_until: int | None = None,
 ) -> list[SignedTicket]:
     """Sign ``count`` tickets per ``(type_id, count)`` line and insert them in the caller's
-    transaction (one statement), not yet numbered: the caller must call ``number_tickets``
-    before commit. Capacity is the caller's business (cloud.events.stock)."""
+    transaction (one statement); the venues' next manifest pull numbers them
+    (cloud.tickets.changes). Capacity is the caller's business (cloud.events.stock)."""
     key_id, private_key = current_private_key(session, master_key, event_id)
     issued_at = now_s()
     rows = []
@@ -167,7 +159,7 @@ def add_signed_tickets(
                     "valid_from": valid_from,
                     "valid_until": valid_until,
                     "revoked": False,
-                    "seq": _UNNUMBERED,
+                    "seq": UNNUMBERED,
                 }
             )
     if not rows:
@@ -187,23 +179,6 @@ def add_signed_tickets(
     ]
 
 
-def number_tickets(session: Session, event_id: int, ticket_ids: list[int]) -> None:
-    """Give new tickets their manifest change numbers. This takes the event's change counter
-    lock until commit, so call it last: the lock then covers only these statements (psycopg
-    pipelines the numbering into one round trip) and the commit, which is what keeps sales
-    of one event from queueing behind each other."""
-    if not ticket_ids:
-        return
-    numbers = claim_changes(session, event_id, len(ticket_ids))
-    session.connection().execute(
-        _NUMBER,
-        [
-            {"ticket_id": ticket_id, "number": number}
-            for ticket_id, number in zip(ticket_ids, numbers, strict=True)
-        ],
-    )
-
-
 def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticket:
     ticket = session.scalar(
         select(Ticket)
@@ -214,7 +189,7 @@ def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticke
         raise NotFound(f"ticket {ticket_ref} not found")
     if ticket.revoked:
         return ticket
-    revoke_tickets(session, ticket.event_id, [ticket])
+    revoke_tickets(session, [ticket])
     record(
         session,
         Action.TICKET_REVOKED,
@@ -227,17 +202,17 @@ def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticke
     return ticket
 
 
-def revoke_tickets(session: Session, event_id: int, tickets: list[Ticket]) -> list[Ticket]:
-    """Revoke the live ones of ``tickets`` (all of one event) in the caller's transaction and
-    put their seats back on sale; venues learn of it on their next manifest pull. Returns
-    the tickets this call revoked."""
+def revoke_tickets(session: Session, tickets: list[Ticket]) -> list[Ticket]:
+    """Revoke the live ones of ``tickets`` in the caller's transaction and put their seats
+    back on sale; venues learn of it on their next manifest pull. Returns the tickets this
+    call revoked."""
     live = [ticket for ticket in tickets if not ticket.revoked]
     if not live:
         return []
     per_type = Counter(ticket.type_id for ticket in live)
     for type_id in sorted(per_type):
         return_seats(session, type_id, per_type[type_id])
-    for ticket, seq in zip(live, claim_changes(session, event_id, len(live)), strict=True):
+    for ticket in live:
         ticket.revoked = True
-        ticket.seq = seq
+        ticket.seq = UNNUMBERED
     return live

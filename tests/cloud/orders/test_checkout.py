@@ -4,8 +4,11 @@ refunds an order and its tickets are revoked at the venues."""
 from __future__ import annotations
 
 import secrets
+import threading
 from typing import Any
 
+import psycopg
+import pytest
 from litestar.testing import TestClient
 
 from shared.keys import Keyring, VerifyKey
@@ -49,6 +52,39 @@ def test_a_buyer_holds_checks_out_and_gets_signed_tickets(
         f"/api/v1/events/{sale.event_id}/ticket-types", headers=sale.organizer.headers
     ).json()
     assert [(t["sold"], t["held"], t["available"]) for t in types] == [(2, 0, 8), (1, 0, 1)]
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_a_sale_never_waits_for_a_lock_on_the_whole_event(
+    shop: Shop, client: TestClient[Any], database_url: str
+) -> None:
+    sale = shop.sale(general={"capacity": 5})
+    _, first = shop.buy(sale.event_id, {sale.types["general"]: 1})
+    locked, done = threading.Event(), threading.Event()
+    held_to_the_end: list[bool] = []
+
+    def lock_the_event() -> None:
+        # What a venue's manifest reader holds while it numbers the event's changes.
+        with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
+            conn.execute("UPDATE events SET last_seq = last_seq WHERE id = %s", (sale.event_id,))
+            locked.set()
+            held_to_the_end.append(done.wait(timeout=60))
+
+    holder = threading.Thread(target=lock_the_event)
+    holder.start()
+    assert locked.wait(timeout=30)
+    _, second = shop.buy(sale.event_id, {sale.types["general"]: 2})
+    done.set()
+    holder.join()
+
+    assert held_to_the_end == [True]  # the sale finished while the event row stayed locked
+    assert second["status"] == "paid"
+    manifest = client.get("/api/v1/venue/manifest", headers=sale.venue_headers).json()
+    assert sorted(t["ticket_id"] for t in manifest["tickets"]) == sorted(
+        t["ticket_id"] for t in first["tickets"] + second["tickets"]
+    )
 
 
 def test_checking_out_twice_gives_the_same_order_and_no_extra_tickets(shop: Shop) -> None:
