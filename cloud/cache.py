@@ -11,10 +11,12 @@ dependency (``cloud.deps.PageCache``). A public page renders through :func:`cach
                       lambda: render_event_page(db, event_id))
         return Response(html, media_type=MediaType.HTML)
 
-and whatever changes what such a page shows calls an invalidation helper after its commit:
-:func:`invalidate_event` (an event, its ticket types or its availability changed) or
-:func:`invalidate_listings` (an event was published, unpublished or renamed). Only cache what
-every visitor may see alike: never a page carrying a buyer's cart, order or session.
+An entry is as old as its TTL at most, and that is how stale a public page may be: the same
+time its ``Cache-Control`` lets browsers and a CDN keep it (``cloud.web.responses``), so an
+organizer's edit or an admin's takedown shows everywhere within it. A writer that must show at
+once anyway (the entries here, not the copies downstream) can call :func:`invalidate_event` or
+:func:`invalidate_listings` after its commit; no writer does so today. Only cache what every
+visitor may see alike: never a page carrying a buyer's cart, order or session.
 
 Values are bytes (rendered HTML or JSON). Keys are plain strings under the deployment's prefix.
 

@@ -55,6 +55,7 @@ subscriber usually gets.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -350,6 +351,18 @@ def client_ip(
     right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy."""
     peer = connection.client.host if connection.client else "unknown"
     forwarded = connection.headers.get("x-forwarded-for")
+    if forwarded is not None and len(forwarded) > _REMEMBERED_HEADER:
+        return _client(peer, forwarded, trusted)
+    return _remembered_client(peer, forwarded, trusted)
+
+
+# Each request asks twice (its rate limits, its access log line), and parsing addresses is
+# most of the cost: the latest answers are remembered, for headers of a few hops only, so a
+# client sending huge headers cannot fill memory with them.
+_REMEMBERED_HEADER = 200
+
+
+def _client(peer: str, forwarded: str | None, trusted: tuple[IpNetwork, ...]) -> str:
     if not forwarded:
         return _bucket(peer)
     if not is_trusted(peer, trusted):
@@ -369,6 +382,9 @@ def client_ip(
         if not is_trusted(hop, trusted):
             break
     return _bucket(client)
+
+
+_remembered_client = functools.lru_cache(maxsize=4096)(_client)
 
 
 def _is_address(text: str) -> bool:

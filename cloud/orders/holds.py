@@ -131,10 +131,9 @@ _TYPES_ON_SALE = (
     )
     .join(Event, Event.id == TicketType.event_id)
     .join(Organisation, Organisation.id == Event.organizer_id)
-    .where(
-        TicketType.event_id == bindparam("event_id", type_=Integer),
-        TicketType.id.in_(bindparam("type_ids", expanding=True)),
-    )
+    # Every type of the event, not only the ones asked for: an event has a handful, and a
+    # list parameter (IN) would make SQLAlchemy render the statement anew for each hold.
+    .where(TicketType.event_id == bindparam("event_id", type_=Integer))
 )
 
 
@@ -292,13 +291,10 @@ def _checked_types(
     """The lines' ticket types, after every check that needs no lock, read with the event in
     one query."""
     counts = Counter(line.type_id for line in lines)
-    rows = (
-        session.connection()
-        .execute(_TYPES_ON_SALE, {"event_id": event_id, "type_ids": list(counts)})
-        .all()
-    )
-    if rows:
-        on_sale = rows[0].published_at is not None and rows[0].suspended_at is None
+    every = session.connection().execute(_TYPES_ON_SALE, {"event_id": event_id}).all()
+    rows = [row for row in every if row.id in counts]
+    if every:
+        on_sale = every[0].published_at is not None and every[0].suspended_at is None
     else:
         on_sale = _on_sale(session, event_id)
     if not on_sale:
