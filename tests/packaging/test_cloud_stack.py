@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -162,6 +163,26 @@ def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
 
     assert checked.returncode == 0, checked.stderr
     assert "test is successful" in checked.stderr
+
+
+def test_a_token_in_a_failed_request_reaches_no_nginx_log(tmp_path: Path) -> None:
+    # Both API processes down: nginx answers 502 and would write the request line, with the
+    # buyer's hold token in its path, into its error log.
+    nginx = Nginx(tmp_path, (f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}")).start()
+    token = "Zq3" + "x" * 40
+    try:
+        answer = httpx.post(f"{nginx.url}/api/v1/shop/holds/{token}/checkout", timeout=30)
+    finally:
+        nginx.stop()
+
+    assert answer.status_code == 502
+    assert token not in nginx.error_log()
+    assert token not in nginx.access_log.read_text()
+    # What operators need to see the failure is in the access log.
+    line = json.loads(nginx.access_log.read_text().splitlines()[-1])
+    assert line["status"] == 502
+    assert line["path"] == "/api/v1/shop/holds/[redacted]/checkout"
+    assert line["upstream_status"].startswith("502")
 
 
 def _promtool() -> str:
