@@ -3,6 +3,7 @@ key and are only ever unsealed in memory to sign; only public keys leave the clo
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,10 @@ def seal(master_key: bytes, key_id: int, private_key: Ed25519PrivateKey) -> byte
     return nonce + AESGCM(master_key).encrypt(nonce, raw, _associated_data(key_id))
 
 
+# Every checkout signs with its event's current key: the keys in use stay unsealed in this
+# process's memory (where signing puts them anyway), never on disk. A rotated key is another
+# id and other sealed bytes, so it is unsealed afresh; a tampered row never matches.
+@functools.lru_cache(maxsize=256)
 def unseal(master_key: bytes, key_id: int, sealed: bytes) -> Ed25519PrivateKey:
     nonce, ciphertext = sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:]
     try:
