@@ -16,6 +16,8 @@ from cloud.analytics.schemas import (
     ThroughputReport,
 )
 from cloud.currencies import major
+from cloud.scans.schemas import ConflictOut
+from cloud.timestamps import to_datetime
 
 Row = Sequence[Cell]
 
@@ -125,6 +127,35 @@ def ticket_types_table(sales: SalesReport, attendance: AttendanceReport) -> Tabl
                 came.no_shows if came else row.sold,
             ]
         )
+    return Table(header, rows)
+
+
+def conflicts_table(conflicts: Iterable[ConflictOut]) -> Table:
+    """Each ticket admitted more often than it allows: the admission that counts and the one
+    flagged, with gate, device and time (UTC)."""
+    header = [
+        "ticket_id",
+        "admitted_gate",
+        "admitted_device",
+        "admitted_at",
+        "again_gate",
+        "again_device",
+        "again_at",
+        "found_at",
+    ]
+    rows: list[Row] = [
+        [
+            conflict.ticket_id,
+            conflict.admitted.gate,
+            conflict.admitted.device_name or conflict.admitted.device_id,
+            to_datetime(conflict.admitted.scanned_at_ms // 1000),
+            conflict.conflicting.gate,
+            conflict.conflicting.device_name or conflict.conflicting.device_id,
+            to_datetime(conflict.conflicting.scanned_at_ms // 1000),
+            to_datetime(conflict.detected_at),
+        ]
+        for conflict in conflicts
+    ]
     return Table(header, rows)
 
 

@@ -18,16 +18,23 @@ def event_scans(session: Session, organizer_id: int, event_id: int) -> list[Scan
     return [to_record(scan) for scan in scans]
 
 
-def event_conflicts(session: Session, organizer_id: int, event_id: int) -> list[ConflictOut]:
+def event_conflicts(
+    session: Session, organizer_id: int, event_id: int, *, newest: int | None = None
+) -> list[ConflictOut]:
+    """The event's conflicts by ticket, or only the ``newest`` found, newest first."""
     own_event(session, organizer_id, event_id)
     loser, winner = aliased(Scan), aliased(Scan)
-    rows = session.execute(
+    query = (
         select(ScanConflict, winner, loser)
         .join(winner, winner.scan_id == ScanConflict.winner_scan_id)
         .join(loser, loser.scan_id == ScanConflict.scan_id)
         .where(ScanConflict.event_id == event_id)
-        .order_by(ScanConflict.ticket_ref, loser.hlc)
-    ).all()
+    )
+    if newest is None:
+        query = query.order_by(ScanConflict.ticket_ref, loser.hlc)
+    else:
+        query = query.order_by(ScanConflict.detected_at.desc(), loser.hlc.desc()).limit(newest)
+    rows = session.execute(query).all()
     return [
         ConflictOut(
             event_id=conflict.event_id,

@@ -12,10 +12,12 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.params import FromPath
-from litestar.response import Template
+from litestar.response import Stream, Template
 from sqlalchemy.orm import Session
 
 from cloud.analytics.attendance import attendance_report
+from cloud.analytics.downloads import table_download
+from cloud.analytics.tables import conflicts_table
 from cloud.clock import now_s
 from cloud.deps import Db
 from cloud.events.models import Event
@@ -27,6 +29,8 @@ from cloud.web.organizer.charts import columns, stacked_bars
 from cloud.web.organizer.moments import minute
 from cloud.web.templating import page
 
+# The conflicts the page lists, newest first; all of them are in the CSV file.
+CONFLICTS_SHOWN = 50
 # Seconds between refreshes of the figures while the page is open (and visible).
 REFRESH_S = 10
 # Without scripts the whole page reloads, less often.
@@ -37,13 +41,14 @@ NO_STORE = {"Cache-Control": "no-store"}
 def _context(db: Session, org: OrgPage, event: Event) -> dict[str, Any]:
     now = now_s()
     report = attendance_report(db, event.id, now)
-    conflicts = event_conflicts(db, org.org_id, event.id)
+    conflicts = event_conflicts(db, org.org_id, event.id, newest=CONFLICTS_SHOWN)
     db.commit()
     return {
         "org": org,
         "event": event,
         "report": report,
         "conflicts": conflicts,
+        "conflicts_shown": CONFLICTS_SHOWN,
         "now": now,
         "per_minute": columns(
             "entries-plot",
@@ -97,3 +102,18 @@ class CheckinPages(Controller):
         org = org_page(db, current_user, request, org_id)
         event = own_event(db, org.org_id, event_id)
         return page("organizer/_checkin_live.html", headers=NO_STORE, **_context(db, org, event))
+
+    @get("/conflicts.csv", sync_to_thread=True)
+    def conflicts_csv(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[int],
+        event_id: FromPath[int],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Stream:
+        """Every conflict of the event (the page lists the newest), as the JSON API's CSV."""
+        org = org_page(db, current_user, request, org_id)
+        table = conflicts_table(event_conflicts(db, org.org_id, event_id))
+        return table_download(f"conflicts-event-{event_id}.csv", table)

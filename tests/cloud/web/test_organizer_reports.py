@@ -9,8 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 from typing import Any
 
+from cloud.db import make_engine, make_session_factory
+from cloud.scans.conflicts import detect_conflicts
+from cloud.settings import CloudSettings
 from shared.messages import Direction, ScanBatch, encode
 from shared.reasons import Reason
 from tests.cloud.sync.test_scan_upload import scan
@@ -28,6 +32,7 @@ EVENT_FILES = [
     "/reports/ticket-types.csv",
     "/reports/gates.csv",
     "/reports/throughput.csv",
+    "/checkin/conflicts.csv",
 ]
 
 
@@ -224,8 +229,6 @@ def test_live_check_in_after_venue_uploads(app: Any) -> None:
     assert "No scans uploaded yet" in before.text
     assert 'data-live-url="' in before.text and "organizer-live.js" in before.text
 
-    import time
-
     now_ms = int(time.time() * 1000)
     _upload(
         org.owner,
@@ -249,6 +252,51 @@ def test_live_check_in_after_venue_uploads(app: Any) -> None:
     # The venues page lists the gates the uploads named.
     venues = org.viewer.get(f"{org.base}/venues").text
     assert re.search(r"<th scope=\"row\">North</th><td class=\"num\">1</td>", venues)
+
+
+def test_check_in_lists_the_newest_conflicts_and_exports_them_all(
+    app: Any, app_settings: CloudSettings
+) -> None:
+    org = Org(app, "Acme Events")
+    event_path = org.event()
+    _, event_id = _ids(event_path)
+    type_id = _type_id(org.owner.get(event_path).text)
+    refs = [
+        ref
+        for _ in range(6)
+        for ref in _ticket_ids(org, event_path, _buy(org.owner.client, event_id, type_id, 9))
+    ]
+    key = _venue_key(org)
+    # Two gates that could not see each other each let all 54 tickets in.
+    start_ms = int(time.time() * 1000) - 600_000
+    _upload(
+        org.owner,
+        key,
+        *(
+            scan(event_id, ref, gate=gate, device=device, wall_ms=start_ms + offset + n * 1000)
+            for n, ref in enumerate(refs)
+            for gate, device, offset in (("North", "dN", 0), ("South", "dS", 300_000))
+        ),
+    )
+    engine = make_engine(app_settings.database_url)
+    try:
+        assert detect_conflicts(make_session_factory(engine)) == 54
+    finally:
+        engine.dispose()
+
+    live = org.viewer.get(f"{event_path}/checkin/live").text
+    listed = re.search(r'<table[^>]*id="conflicts".*?</table>', live, re.S)
+    assert listed and listed.group(0).count('<th scope="row"') == 50
+    assert "The newest 50 of 54 are listed" in live
+    assert f'href="{event_path}/checkin/conflicts.csv"' in live
+    export = org.viewer.get(f"{event_path}/checkin/conflicts.csv")
+    assert export.headers["bilten-row-count"] == "54"
+    rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert sorted(row["ticket_id"] for row in rows) == sorted(refs)
+    assert {(row["admitted_gate"], row["again_gate"]) for row in rows} == {("North", "South")}
+    assert {(row["admitted_device"], row["again_device"]) for row in rows} == {
+        ("Scanner dN", "Scanner dS")
+    }
 
 
 def test_reports_pages_and_files(app: Any) -> None:
