@@ -118,8 +118,10 @@ def message_holders(
     event = own_event(session, org_id, event_id)
     subject, body = check_text(subject, body)
     message_id = check_key(key)
-    # The event row's lock makes two sends of one key wait for each other.
-    session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
+    # The event row's lock makes two sends of one key wait for each other. NO KEY UPDATE, the
+    # mode an UPDATE takes: sales of the event, whose new rows only check that the event
+    # exists (KEY SHARE), go on while the copies are queued.
+    session.execute(select(Event.id).where(Event.id == event_id).with_for_update(key_share=True))
     earlier = session.get(HolderMessage, message_id)
     if earlier is not None:
         session.commit()

@@ -66,7 +66,8 @@ def test_a_sale_never_waits_for_a_lock_on_the_whole_event(
     held_to_the_end: list[bool] = []
 
     def lock_the_event() -> None:
-        # What a venue's manifest reader holds while it numbers the event's changes.
+        # The lock a venue's manifest reader holds while it numbers the event's changes, and
+        # an organizer's message to the ticket holders while it queues the copies.
         with psycopg.connect(database_url.replace("+psycopg", "")) as conn:
             conn.execute("UPDATE events SET last_seq = last_seq WHERE id = %s", (sale.event_id,))
             locked.set()
