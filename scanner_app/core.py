@@ -107,6 +107,8 @@ class ScannerCore:
 
     @property
     def gate(self) -> str:
+        """The gate set on this device (Settings), else the one the venue's manager gave it."""
+        self._refresh()
         return self.settings.gate or self.device.gate
 
     @property
@@ -202,10 +204,12 @@ class ScannerCore:
         )
 
     def _refresh(self) -> None:
-        """Rebuild the keyring and gate policy only when a sync changed events or keys."""
+        """Rebuild the keyring and gate policy, and reread the device's name and gate, only
+        when a sync changed them."""
         generation = self._store.generation
         if generation == self._generation:
             return
+        self.device = self._store.device() or self.device
         keyring = Keyring()
         for entry in self._store.public_keys():
             try:
@@ -238,6 +242,7 @@ class ScannerCore:
         """The scan record of a verdict on a token read at the gate, or on a ticket staff
         found in the list (``listed``, a manual scan with their ``note``)."""
         named = (listed.event_id, listed.ticket_id) if listed else _named_ticket(token, verdict)
+        self._refresh()  # the name and gate as the venue last gave them
         return ScanRecord(
             scan_id=new_scan_id(),
             device_id=self.device.device_id,

@@ -362,7 +362,8 @@ class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
-        # Bumped whenever events or keys change, so the core knows to rebuild its caches.
+        # Bumped whenever events, keys or the device's gate change, so the core knows to
+        # rebuild its caches.
         self._generation = 0
         try:
             self._conn = open_durable(path, busy_timeout_ms=5000)
@@ -431,6 +432,19 @@ class Store:
                 conn.execute("DELETE FROM cursors")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot save the pairing: {exc}") from exc
+
+    def set_assignment(self, device_name: str, gate: str) -> None:
+        """The name and gate the venue's manager gave this device since it paired; the rest
+        of the pairing, its cursors and its scans stay."""
+        try:
+            with self._write() as conn:
+                conn.executemany(
+                    "UPDATE config SET value = ? WHERE key = ?",
+                    [(device_name, "device_name"), (gate, "gate")],
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot save the device's new gate: {exc}") from exc
+        self._generation += 1
 
     def settings(self) -> GateSettings:
         rows = self._read("SELECT value FROM config WHERE key = ?", (_SETTINGS_KEY,))

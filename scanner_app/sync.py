@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -17,6 +17,7 @@ import httpx
 
 from scanner_app.errors import NotPaired, ScannerError, VenueRefused, VenueUnreachable
 from scanner_app.store import FEED_CURSOR, MANIFEST_CURSOR, DeviceConfig, Store
+from shared.assignment import GATE_HEADER, NAME_HEADER, Assignment, assignment_from_headers
 from shared.clock import Hlc, HybridClock
 from shared.errors import ProtocolError
 from shared.keys import VerifyKey
@@ -58,12 +59,14 @@ class VenueClient:
             headers["Authorization"] = f"Bearer {token}"
         # What the venue's readiness board shows of this device: which manifest it holds.
         self.manifest_cursor: Callable[[], str] | None = None
+        # The name and gate the venue's manager gave this device, as its latest answer said.
+        self.assignment: Assignment | None = None
         self._http = httpx.Client(
             base_url=venue_url.rstrip("/"),
             headers=headers,
             timeout=timeout,
             transport=transport,
-            event_hooks={"request": [self._heartbeat]},
+            event_hooks={"request": [self._heartbeat], "response": [self._note_assignment]},
         )
 
     def _heartbeat(self, request: httpx.Request) -> None:
@@ -74,6 +77,13 @@ class VenueClient:
             cursor = self.manifest_cursor()
             if cursor.isascii() and cursor.isprintable() and len(cursor) <= 64:
                 request.headers["X-Bilten-Manifest"] = cursor
+
+    def _note_assignment(self, response: httpx.Response) -> None:
+        told = assignment_from_headers(
+            response.headers.get(NAME_HEADER), response.headers.get(GATE_HEADER)
+        )
+        if told is not None:
+            self.assignment = told
 
     def close(self) -> None:
         self._http.close()
@@ -214,10 +224,14 @@ class SyncService:
             device_token=answer.device_token,
             venue_url=venue_url.rstrip("/"),
             device_name=device_name,
-            gate=gate or answer.gate,
+            gate=answer.gate,
             venue_name=answer.venue_name,
         )
         self._store.save_device(device)
+        if gate:
+            # A gate named here is this device's own choice, as if set in its Settings: it
+            # stays when the venue's manager moves the device.
+            self._store.save_settings(replace(self._store.settings(), gate=gate))
         return device
 
     def _hand_over(self, previous: DeviceConfig | None) -> None:
@@ -261,9 +275,23 @@ class SyncService:
             return self._report(SyncStatus.ERROR, str(exc), tally, first_load)
         finally:
             client.close()
+            self._take_assignment(device, client.assignment)
         if tally.upload_problem:
             return self._report(SyncStatus.ERROR, tally.upload_problem, tally, first_load)
         return self._report(SyncStatus.ONLINE, "", tally, first_load)
+
+    def _take_assignment(self, device: DeviceConfig, told: Assignment | None) -> None:
+        """Keep the name and gate the venue's manager gave this device, when they changed."""
+        if told is None or (told.device_name, told.gate) == (device.device_name, device.gate):
+            return
+        log.info(
+            "the venue moved this device: now %r at gate %r (was %r at gate %r)",
+            told.device_name,
+            told.gate,
+            device.device_name,
+            device.gate,
+        )
+        self._store.set_assignment(told.device_name, told.gate)
 
     def _push_or_note(self, client: VenueClient, tally: _Tally) -> None:
         """Upload pending scans; a refused batch is noted for the report (its scans stay

@@ -20,6 +20,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.params import QueryParameter, RawBody
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from shared.errors import BiltenError, ProtocolError
@@ -29,7 +30,7 @@ from venue_server import live, pairing, relay
 from venue_server.access import Access
 from venue_server.cloud_sync import ClientFactory, SyncRunner, SyncScheduler, SyncStatus
 from venue_server.dashboard import dashboard_router, template_config
-from venue_server.dashboard.devices import Heartbeat, note_request
+from venue_server.dashboard.devices import Heartbeat, assignment_headers, note_request
 from venue_server.errors import (
     BadRequest,
     CloudError,
@@ -101,6 +102,10 @@ def provide_services(state: State) -> VenueServices:
     return services
 
 
+# Where provide_device leaves the device for tell_assignment, in the request's ASGI scope.
+_DEVICE_SCOPE_KEY = "bilten.device"
+
+
 def provide_device(request: Request[Any, Any, Any], services: Services) -> Device:
     """The device behind the request's token; the request is its heartbeat too."""
     arrived_ms = int(services.clock() * 1000)
@@ -108,7 +113,25 @@ def provide_device(request: Request[Any, Any, Any], services: Services) -> Devic
         services.store, request.headers.get("authorization"), arrived_ms // 1000
     )
     note_request(services.store, device, Heartbeat.from_headers(request.headers), arrived_ms)
+    request.scope[_DEVICE_SCOPE_KEY] = device  # type: ignore[literal-required]
     return device
+
+
+def tell_assignment(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware for the scanner API: the answer to a device's request carries the name
+    and gate the manager gave it (``shared.assignment``), so a scanner moved to another gate
+    on the dashboard learns it with its next request."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_assignment(message: Message) -> None:
+            device = scope.get(_DEVICE_SCOPE_KEY)  # type: ignore[misc]
+            if message["type"] == "http.response.start" and isinstance(device, Device):
+                message["headers"] = [*message.get("headers", ()), *assignment_headers(device)]
+            await send(message)
+
+        await app(scope, receive, send_with_assignment)
+
+    return middleware
 
 
 class ScannerController(Controller):
@@ -117,6 +140,7 @@ class ScannerController(Controller):
     path = "/api/v1"
     tags = ["scanner"]
     dependencies = {"device": Provide(provide_device, sync_to_thread=True)}
+    middleware = [tell_assignment]
 
     @post("/pair", status_code=200, sync_to_thread=True, opt={"access": Access.PAIRING_CODE})
     def pair(self, body: RawBody, services: Services) -> PairResponse:

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         change at the venue; each scan here is uploaded right after its verdict."""
         super().__init__()
         self._core = core
+        self._shown_gate = ""  # the gate the window shows, set by apply_settings
         self._source = source
         self._sync = sync
         self._verdict_override = verdict_seconds
@@ -178,10 +179,7 @@ class MainWindow(QMainWindow):
         self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.body.addWidget(self.work_area, 3)
         self.body.addWidget(self.stats_view, 1)
-        device = self._core.device
-        self.status_line = StatusLine(
-            self.tr("{0} \u00b7 {1}").format(device.venue_name, device.device_name)
-        )
+        self.status_line = StatusLine(self._where())
 
         self.home = QWidget()
         layout = QVBoxLayout(self.home)
@@ -193,7 +191,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(self.body, 1)
         layout.addWidget(self.status_line)
 
-        self.verdict_view = VerdictView(device.device_id)
+        self.verdict_view = VerdictView(self._core.device.device_id)
         self.verdict_view.dismissed.connect(self.dismiss)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.home)
@@ -457,10 +455,23 @@ class MainWindow(QMainWindow):
         if dialog is not None:
             dialog.deleteLater()
 
+    def _where(self) -> str:
+        device = self._core.device
+        return self.tr("{0} \u00b7 {1}").format(device.venue_name, device.device_name)
+
+    def _show_assignment(self) -> None:
+        """After a sync: a move or new name the venue's manager gave this device shows at once
+        (the core rereads them when a sync stored them)."""
+        if self._core.gate != self._shown_gate:
+            self.apply_settings()
+        where = self._where()
+        if self.status_line.where.text() != where:
+            self.status_line.set_title(where)
+
     def apply_settings(self) -> None:
         """Show what the gate is now set up to do (after Settings, or at start)."""
         settings = self._core.settings
-        gate = self._core.gate
+        gate = self._shown_gate = self._core.gate
         self.header.set_gate(gate, settings.direction, settings.zone)
         self.scan_view.set_direction(settings.direction)
         self.sounds.muted = not settings.sound
@@ -567,6 +578,7 @@ class MainWindow(QMainWindow):
         self._sync_busy = False
         self.sync_button.setEnabled(True)
         self.show_sync_report(report)
+        self._show_assignment()
         if self._sync_again:
             self._sync_again = False
             self.request_sync()

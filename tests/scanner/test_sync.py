@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs
 import msgspec
 import pytest
 
+from scanner_app.core import ScannerCore
 from scanner_app.errors import VenueRefused
 from scanner_app.store import MANIFEST_CURSOR, Store
 from scanner_app.sync import SyncService, SyncStatus, VenueClient
@@ -43,6 +45,36 @@ def test_pairing_stores_the_token_and_the_gate_the_code_was_made_for(
     ]
     # The token it keeps is the one the venue accepts.
     assert SyncService(store, HybridClock(device.device_id)).sync_once().online
+    store.close()
+
+
+def test_a_move_by_the_venues_manager_reaches_the_scanner_but_not_over_its_own_gate(
+    tmp_path: Path, venue: Venue
+) -> None:
+    store = Store(tmp_path / "scanner.sqlite3")
+    device = SyncService(store, None).pair(venue.url, venue.code(gate="East"), "North 1")
+    sync = SyncService(store, HybridClock(device.device_id))
+    venue.sell(3)
+    assert sync.sync_once().tickets_pulled == 3
+    core = ScannerCore(store, HybridClock(device.device_id))
+    assert core.gate == "East"
+
+    venue.store.set_device_gate(device.device_id, "VIP")
+    venue.store.rename_device(device.device_id, "VIP 1")
+    again = sync.sync_once()
+
+    assert again.online and again.tickets_pulled == 0  # the rest of the pairing stays
+    moved = store.device()
+    assert moved is not None
+    assert (moved.gate, moved.device_name) == ("VIP", "VIP 1")
+    assert (moved.device_id, moved.device_token) == (device.device_id, device.device_token)
+    assert core.gate == "VIP"
+    # A gate set on the scanner itself is staff's choice there, and stays.
+    core.configure(replace(core.settings, gate="Side door"))
+    venue.store.set_device_gate(device.device_id, "Balcony")
+    sync.sync_once()
+    assert (store.device() or device).gate == "Balcony"
+    assert core.gate == "Side door"
     store.close()
 
 

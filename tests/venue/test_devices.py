@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from shared.assignment import GATE_HEADER, NAME_HEADER, Assignment, assignment_from_headers
 from shared.messages import PairResponse, decode
 from shared.pairing import parse_payload
 from tests.venue.conftest import Issuer
@@ -132,6 +133,32 @@ def test_the_manager_renames_a_device_and_moves_it_to_another_gate(
     assert (device["name"], device["gate"]) == ("North door left", "VIP")
     # The scanner's token is untouched by a new name or gate.
     assert _heartbeat(dashboard, paired).status_code == 200
+
+
+def test_every_answer_tells_the_scanner_its_name_and_gate_as_the_manager_last_set_them(
+    dashboard: Dashboard, manager: Manager
+) -> None:
+    paired = dashboard.venue.pair("Tablet 1", gate="North")
+
+    before = _heartbeat(dashboard, paired)
+    manager.post(f"/dashboard/api/devices/{paired.device_id}/gate", {"gate": "Süd / VIP"})
+    manager.post(f"/dashboard/api/devices/{paired.device_id}/name", {"name": "Tür 2"})
+    after = _heartbeat(dashboard, paired)
+    with dashboard.scanner(paired) as http:
+        manifest = http.get("/api/v1/manifest")
+
+    assert assignment_from_headers(
+        before.headers.get(NAME_HEADER), before.headers.get(GATE_HEADER)
+    ) == Assignment("Tablet 1", "North")
+    for answer in (after, manifest):
+        assert answer.status_code == 200
+        assert assignment_from_headers(
+            answer.headers.get(NAME_HEADER), answer.headers.get(GATE_HEADER)
+        ) == Assignment("Tür 2", "Süd / VIP")
+    # Nothing is told to a request without a device behind it.
+    with dashboard.scanner(paired) as http:
+        refused = http.get("/api/v1/scans", headers={"Authorization": "Bearer nope"})
+    assert refused.status_code == 401 and GATE_HEADER not in refused.headers
 
 
 def test_names_must_be_sensible_and_devices_known(dashboard: Dashboard, manager: Manager) -> None:

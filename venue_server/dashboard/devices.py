@@ -1,9 +1,10 @@
 """Paired scanners as the manager sees them: heartbeats, names, gates, revocation, readiness.
 
 Every authenticated scanner request is a heartbeat. It may carry the device's wall clock
-(``X-Bilten-Device-Time``) and its manifest cursor (``X-Bilten-Manifest``); see
-docs/protocol.md. A malformed heartbeat header is ignored rather than refused: the scan upload
-it rides on matters more than the dashboard's view of the device.
+(``X-Bilten-Device-Time``) and its manifest cursor (``X-Bilten-Manifest``); its answer tells
+the device the name and gate the manager gave it; see docs/protocol.md. A malformed
+heartbeat header is ignored rather than refused: the scan upload it rides on matters more
+than the dashboard's view of the device.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from shared.assignment import GATE_HEADER, NAME_HEADER, header_value
 from venue_server.dashboard import queries
 from venue_server.errors import BadRequest
 from venue_server.managers import ManagerError
@@ -83,6 +85,15 @@ def note_request(store: VenueStore, device: Device, beat: Heartbeat, server_ms: 
     )
     if offset_moved or manifest_moved:
         store.record_heartbeat(device.device_id, server_ms // 1000, offset, beat.manifest_cursor)
+
+
+def assignment_headers(device: Device) -> list[tuple[bytes, bytes]]:
+    """What every answer to the device's requests tells it: its name and gate as the manager
+    last set them (see shared.assignment)."""
+    return [
+        (NAME_HEADER.lower().encode(), header_value(device.name).encode("ascii")),
+        (GATE_HEADER.lower().encode(), header_value(device.gate).encode("ascii")),
+    ]
 
 
 # -- the manager's actions -------------------------------------------------------------------

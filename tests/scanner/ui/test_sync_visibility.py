@@ -89,6 +89,30 @@ def test_sync_now_fetches_new_tickets_and_uploads_scans(
     )
 
 
+def test_a_gate_moved_on_the_venue_dashboard_shows_after_the_next_sync(
+    qtbot: QtBot, open_window: Open, venue: Venue, paired: Paired
+) -> None:
+    [claims] = venue.sell(1)
+    window = open_window(sync=paired.sync, core=paired.core, sync_interval=600)
+    qtbot.waitUntil(lambda: window.status_line.status is SyncStatus.ONLINE, timeout=10000)
+    assert window.header.gate.text() == "Gate North"
+    device = paired.store.device()
+    assert device is not None
+    # The manager moves the tablet and renames it (what the dashboard's forms store).
+    venue.store.set_device_gate(device.device_id, "Süd")
+    venue.store.rename_device(device.device_id, "Süd 1")
+
+    qtbot.waitUntil(window.sync_button.isEnabled, timeout=10000)
+    window.request_sync()
+
+    qtbot.waitUntil(lambda: window.header.gate.text() == "Gate Süd", timeout=10000)
+    assert window.windowTitle() == "Bilten gate \u2014 Süd"
+    assert window.status_line.where.text() == "Arena \u00b7 Süd 1"
+    window.submit(venue.maker.token(claims))
+    assert window.verdict_view.title.text() == "Admitted"
+    assert (paired.core.last_scan.gate, paired.core.last_scan.device_name) == ("Süd", "Süd 1")
+
+
 def test_offline_shows_a_banner_and_scanning_still_admits(
     qtbot: QtBot, open_window: Open, gate: Gate
 ) -> None:
