@@ -25,7 +25,20 @@ class Form:
         self.values: dict[str, str] = {
             name: value.strip() for name, value in data.items() if isinstance(value, str)
         }
+        # Fields sent several times (a group of checkboxes), each value as typed.
+        self._lists: dict[str, list[str]] = {
+            name: [item.strip() for item in value if isinstance(item, str)]
+            for name, value in data.items()
+            if isinstance(value, list)
+        }
         self.errors: dict[str, str] = {}
+
+    def choices(self, name: str) -> list[str]:
+        """Every value sent for ``name`` (none, one or several ticked boxes)."""
+        if name in self._lists:
+            return self._lists[name]
+        value = self.values.get(name, "")
+        return [value] if value else []
 
     @property
     def valid(self) -> bool:

@@ -48,17 +48,19 @@ class VoucherForms(Controller):
         code = form.text("code", "Code", max_length=40)
         if code and "code" not in form.errors and not _CODE.fullmatch(code):
             form.fail("code", "Code: 3 to 40 letters, digits, - or _")
-        type_ids: tuple[int, ...] = ()
-        if form.values.get("type_id"):
-            type_id = form.integer("type_id", "Ticket type", low=1, high=2**31 - 1)
-            if type_id not in types:
-                form.fail("type_id", "Choose one of this event's ticket types")
-            type_ids = (type_id,)
+        # No box ticked: the voucher is good for every ticket type of the event.
+        by_text = {str(type_id): type_id for type_id in types}
+        picked = form.choices("type_ids")
+        if any(text not in by_text for text in picked):
+            form.fail("type_ids", "Choose among this event's ticket types")
+        type_ids = tuple(sorted({by_text[text] for text in picked if text in by_text}))
         # An amount off is in the currency of the tickets it discounts.
-        chosen = types.get(type_ids[0]) if type_ids else next(iter(types.values()), None)
-        currency = chosen.currency if chosen is not None else "EUR"
+        chosen = [types[type_id] for type_id in type_ids] or list(types.values())
+        currency = chosen[0].currency if chosen else "EUR"
         percent = amount = None
         if form.values.get("kind") == "amount":
+            if len({row.currency for row in chosen}) > 1:
+                form.fail("type_ids", "An amount off needs ticket types priced in one currency")
             amount = form.price("value", currency, high=MAX_PRICE)
             if amount == 0 and "value" not in form.errors:
                 form.fail("value", "The amount off must be more than 0")

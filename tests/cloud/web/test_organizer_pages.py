@@ -62,7 +62,7 @@ class Visitor:
         return answer
 
     def submit(
-        self, path: str, fields: dict[str, str] | None = None, files: dict[str, Any] | None = None
+        self, path: str, fields: dict[str, Any] | None = None, files: dict[str, Any] | None = None
     ) -> Any:
         if not self.csrf:
             self.get("/organizer")
@@ -455,6 +455,58 @@ def test_vouchers_are_created_used_and_deactivated(app: Any) -> None:
     assert "Voucher deactivated" in off.text
     row = re.search(r"<th[^>]*>EARLY</th>(.*?)</tr>", off.text, re.S)
     assert row and "Inactive" in row.group(1)
+
+
+def test_a_voucher_can_be_good_for_some_of_the_ticket_types(app: Any) -> None:
+    org = Org(app, "Acme Events")
+    event_path = org.event()
+    _, event_id = _ids(event_path)
+    for name in ("Seated", "VIP"):
+        added = org.owner.submit(
+            f"{event_path}/ticket-types/",
+            {"name": name, "price": "40.00", "currency": "EUR", "capacity": "50",
+             "per_order_limit": "4", "max_entries": "1"},
+        )  # fmt: skip
+        assert added.status_code == 200, added.text
+    page = org.manager.get(event_path).text
+    boxes = {
+        name: type_id
+        for type_id, name in re.findall(
+            r'<input id="v-type_ids-(\d+)"[^>]*type="checkbox"[^>]*>\s*<label[^>]*>([^<]+)</label>',
+            page,
+        )
+    }
+    assert sorted(boxes) == ["Seated", "Standing", "VIP"]
+    create = f"{event_path}/vouchers/"
+    fans = {"code": "FANS", "kind": "percent", "value": "10"}
+
+    stranger = org.manager.submit(create, {**fans, "type_ids": [boxes["VIP"], "999999"]})
+    assert stranger.status_code == 400
+    assert "Choose among this event's ticket types" in _errors(stranger)
+    typo = org.manager.submit(
+        create, {**fans, "value": "", "type_ids": [boxes["Standing"], boxes["Seated"]]}
+    )
+    assert typo.status_code == 400
+    ticked = re.findall(r'id="v-type_ids-(\d+)"[^>]*checked', typo.text)
+    assert sorted(ticked) == sorted([boxes["Standing"], boxes["Seated"]])  # kept as ticked
+    made = org.manager.submit(create, {**fans, "type_ids": [boxes["Standing"], boxes["Seated"]]})
+
+    assert made.status_code == 200 and "Voucher created" in made.text
+    row = re.search(r"<th[^>]*>FANS</th>(.*?)</tr>", made.text, re.S)
+    assert row and "Standing, Seated" in row.group(1) and "VIP" not in row.group(1)
+    _buy(org.owner.client, event_id, int(boxes["Seated"]), 1, "fans")
+    refused = org.owner.client.post(
+        "/api/v1/shop/holds",
+        json={
+            "event_id": event_id,
+            "buyer_email": "buyer@example.org",
+            "buyer_name": "Bea Buyer",
+            "items": [{"type_id": int(boxes["VIP"]), "quantity": 1}],
+            "voucher": "fans",
+        },
+    )
+    assert refused.status_code in (400, 409)
+    assert "does not apply" in refused.json()["detail"]
 
 
 def test_owners_add_members_by_the_email_of_their_account(app: Any) -> None:
