@@ -42,9 +42,10 @@ Query = Annotated[str | None, QueryParameter(max_length=200)]
 OrgStateFilter = Annotated[service.OrgState | None, QueryParameter(name="state")]
 EventStateFilter = Annotated[moderation.EventState | None, QueryParameter(name="state")]
 Days = Annotated[int, QueryParameter(ge=1, le=366)]
-Seq = Annotated[int | None, QueryParameter(ge=1)]
+# Audit entries are numbered in a BIGINT; ids are SQL INTEGERs (cloud.db.MAX_ROW_ID).
+Seq = Annotated[int | None, QueryParameter(ge=1, le=2**63 - 1)]
 Moment = Annotated[int | None, QueryParameter(ge=0, le=2**32)]
-Id = Annotated[int | None, QueryParameter(ge=1)]
+Id = Annotated[int | None, QueryParameter(ge=1, le=MAX_ROW_ID)]
 ActionFilter = Annotated[str | None, QueryParameter(max_length=64, pattern=r"^[a-z_.]*$")]
 
 
