@@ -1,6 +1,6 @@
 """The team page: every member sees who is in the organisation and with what role; owners
-add people by the email of their account, change roles and remove members. The service keeps
-at least one owner."""
+add people by the email of their account, change roles and remove members (after a page that
+asks). The service keeps at least one owner."""
 
 from __future__ import annotations
 
@@ -115,6 +115,31 @@ class TeamPages(Controller):
         except Conflict as exc:
             return _team_page(db, org, problem=exc.detail, status_code=409)
         return Redirect(f"{org.base}/team?done=role", status_code=303)
+
+    @get("/members/{user_id:int}/remove", sync_to_thread=True, opt={"min_role": "owner"})
+    def confirm_removal(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[int],
+        user_id: FromPath[int],
+        db: Db,
+        current_user: CurrentUser,
+    ) -> Template:
+        """Who would be removed, and what they lose, before anything happens."""
+        org = org_page(db, current_user, request, org_id, Role.OWNER)
+        found = [(user, role) for user, role in members(db, org_id) if user.id == user_id]
+        db.commit()
+        if not found:
+            raise NotFound(f"no member {user_id} in this organisation")
+        person, role = found[0]
+        return page(
+            "organizer/member_remove.html",
+            org=org,
+            person=person,
+            role=role,
+            yourself=current_user is not None and current_user.id == user_id,
+        )
 
     @post("/members/{user_id:int}/remove", sync_to_thread=True, opt={"min_role": "owner"})
     def remove(

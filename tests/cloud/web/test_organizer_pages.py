@@ -527,9 +527,18 @@ def test_owners_add_members_by_the_email_of_their_account(app: Any) -> None:
     )
     assert "Role changed" in promoted.text
     assert viewer.get(f"{org.base}/events/new").status_code == 200
-    removed = org.owner.submit(f"{org.base}/team/members/{viewer_id.group(1)}/remove")
+    removal = f"{org.base}/team/members/{viewer_id.group(1)}/remove"
+    # Remove asks first, saying who and what they lose; asking changes nothing.
+    asked = org.owner.get(removal)
+    assert asked.status_code == 200
+    assert "loses access to Acme Events at once" in asked.text
+    assert f'<form method="post" action="{removal}"' in asked.text
+    assert viewer.get(f"{org.base}/events/new").status_code == 200
+    assert org.viewer.get(removal).status_code == 403  # only owners are asked
+    removed = org.owner.submit(removal)
     assert "Member removed" in removed.text
     assert viewer.get(f"{org.base}/events").status_code == 404
+    assert org.owner.get(removal).status_code == 404  # no longer a member
 
 
 def test_a_file_that_is_not_a_picture_changes_nothing(app: Any) -> None:
