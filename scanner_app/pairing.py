@@ -81,12 +81,13 @@ class PairingResult:
     device: DeviceConfig
     sync: SyncReport  # the first sync; offline is fine, the gate keeps trying
     tickets: int  # tickets held after it
+    gate: str  # the gate it scans at: its own choice if one was given, else the venue's
 
     def to_json(self) -> dict[str, object]:
         return {
             "device_id": self.device.device_id,
             "device_name": self.device.device_name,
-            "gate": self.device.gate,
+            "gate": self.gate,
             "venue_name": self.device.venue_name,
             "venue_url": self.device.venue_url,
             "sync": self.sync.status.value,
@@ -199,4 +200,5 @@ class ScannerPairing:
                 f"{target.venue_url} answered something a Bilten venue server never sends ({exc})",
             ) from exc
         report = self._sync.sync_once(progress)
-        return PairingResult(device, report, self.store.ticket_count())
+        gate = self.store.settings().gate or device.gate
+        return PairingResult(device, report, self.store.ticket_count(), gate)

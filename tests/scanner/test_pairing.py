@@ -114,6 +114,19 @@ def test_pairing_by_the_qr_payload_saves_the_device_and_downloads_the_tickets(
     assert verdict.reason is Reason.ADMITTED
 
 
+def test_a_gate_named_when_pairing_is_the_scanners_own_choice(
+    venue: Venue, scanner_store: Store
+) -> None:
+    target = target_from_payload(venue.payload("East"))
+
+    result = ScannerPairing(scanner_store).pair(target, "Tablet 7", gate="Side door")
+
+    assert result.to_json()["gate"] == "Side door"
+    assert scanner_store.settings().gate == "Side door"  # as if set in its Settings
+    device = scanner_store.device()
+    assert device is not None and device.gate == "East"  # the venue's record of it
+
+
 def test_pairing_by_a_typed_address_and_code_is_forgiving_about_how_it_is_typed(
     venue: Venue, scanner_store: Store
 ) -> None:
