@@ -63,6 +63,7 @@ class Results:
     sold: int = 0
     orders: int = 0
     refused: int = 0
+    refused_holds: int = 0  # of them, the buyers refused only when they asked to hold
     errors: list[str] = field(default_factory=list)
     front_ms: list[float] = field(default_factory=list)
     hold_ms: list[float] = field(default_factory=list)
@@ -114,6 +115,7 @@ async def buyer(
         out.hold_ms.append((time.perf_counter() - began) * 1000)
         if hold.status == 409:
             out.refused += 1
+            out.refused_holds += 1
             return
         if hold.status != 201:
             out.errors.append(f"hold {hold.status}: {(await hold.text())[:200]}")
@@ -410,6 +412,7 @@ def main() -> None:
         "oversold": over,
         "orders": out.orders,
         "refused_sold_out": out.refused,
+        "refused_holds": out.refused_holds,
         "errors": len(out.errors),
         "max_tickets": args.max_tickets,
         "workers": args.workers,
@@ -434,7 +437,8 @@ def main() -> None:
     print(
         f"{buyers} buyers, capacity {capacity}, {args.workers} API processes"
         f"{' + Redis' if redis else ''}: sold {out.sold} in {out.orders} orders over "
-        f"{elapsed:.2f} s; {out.refused} buyers found it sold out"
+        f"{elapsed:.2f} s; {out.refused} buyers found it sold out ({out.refused_holds} of them "
+        "only when they asked to hold)"
     )
     print(
         f"orders per second: {figures['orders_per_s']} "
