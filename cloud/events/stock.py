@@ -13,11 +13,15 @@ deadlock.
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     CursorResult,
+    Engine,
     Integer,
     String,
     Update,
@@ -78,6 +82,59 @@ def _changed(session: Session, statement: Update, **params: int) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
+_Hint = tuple[float, int, str]
+
+
+class SoldOutHints:
+    """Ticket types this process found sold out a moment ago (no seat left, none of them in
+    a hold whose time ran out), so the buyers who keep asking after a sell-out are refused
+    without a query: in a popular on-sale they are half of all holds asked for. A hint lasts
+    ``ttl_s`` on the wall clock and on the clock the caller passes (so a test moving time
+    on finds none); seats coming back through this process drop it at once, seats coming
+    back elsewhere (the worker, another API process) are offered here ``ttl_s`` later at
+    worst. Hints are per database, so two apps in one process never share them."""
+
+    def __init__(self, ttl_s: float = 1.0) -> None:
+        self._ttl_s = ttl_s
+        self._lock = threading.Lock()
+        # Per database: (event_id, type_id) -> (wall time noted, caller's now, type name).
+        self._hints: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], _Hint]]
+        self._hints = weakref.WeakKeyDictionary()
+
+    def note(self, session: Session, event_id: int, type_id: int, name: str, now: int) -> None:
+        with self._lock:
+            self._hints.setdefault(_engine(session), {})[(event_id, type_id)] = (
+                time.monotonic(),
+                now,
+                name,
+            )
+
+    def sold_out(self, session: Session, event_id: int, type_id: int, now: int) -> str | None:
+        """The type's name if it was found sold out a moment ago, else None."""
+        with self._lock:
+            hint = self._hints.get(_engine(session), {}).get((event_id, type_id))
+        if hint is None:
+            return None
+        noted, noted_now, name = hint
+        if time.monotonic() - noted > self._ttl_s or not 0 <= now - noted_now <= self._ttl_s:
+            return None
+        return name
+
+    def forget(self, session: Session, type_id: int) -> None:
+        with self._lock:
+            hints = self._hints.get(_engine(session), {})
+            for key in [key for key in hints if key[1] == type_id]:
+                del hints[key]
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+SOLD_OUT = SoldOutHints()
+
+
 def hold_seats(session: Session, type_id: int, count: int) -> bool:
     """Reserve ``count`` seats for a hold, only while capacity allows; False when fewer are
     left."""
@@ -87,6 +144,7 @@ def hold_seats(session: Session, type_id: int, count: int) -> bool:
 def release_seats(session: Session, type_id: int, count: int) -> None:
     """Give back ``count`` held seats (an expired hold, an unpaid order cancelled)."""
     _changed(session, _RELEASE, type_id=type_id, count=count)
+    SOLD_OUT.forget(session, type_id)
 
 
 def sell_held_seats(session: Session, type_id: int, count: int) -> None:
@@ -103,10 +161,12 @@ def sell_seats(session: Session, type_id: int, count: int) -> bool:
 def return_seats(session: Session, type_id: int, count: int) -> None:
     """Put ``count`` sold seats back on sale (their tickets were revoked)."""
     _changed(session, _RETURN, type_id=type_id, count=count)
+    SOLD_OUT.forget(session, type_id)
 
 
 def set_capacity(session: Session, type_id: int, capacity: int) -> bool:
     """Change the capacity, refusing (False) to go below what is sold and held."""
+    SOLD_OUT.forget(session, type_id)
     return _changed(session, _SET_CAPACITY, type_id=type_id, new_capacity=capacity)
 
 

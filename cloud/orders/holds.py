@@ -28,7 +28,14 @@ from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.events.catalog import ON_SALE
 from cloud.events.models import Event, TicketType
 from cloud.events.service import sale_open
-from cloud.events.stock import available, hold_seats, release_seats, seats_left, stale_holds
+from cloud.events.stock import (
+    SOLD_OUT,
+    available,
+    hold_seats,
+    release_seats,
+    seats_left,
+    stale_holds,
+)
 from cloud.orders.models import Hold, HoldItem, HoldState
 from cloud.orgs.models import Organisation
 from cloud.timestamps import to_datetime
@@ -173,6 +180,9 @@ def create_hold(
     counters are read first and a buyer they cannot serve is refused without a write. The
     rest write the hold and take the seats in a handful of plain statements."""
     email, name = buyer_email(email), buyer_name(name)
+    for line in lines:
+        if (sold_out := SOLD_OUT.sold_out(session, event_id, line.type_id, now)) is not None:
+            raise _sold_out(sold_out, line.quantity, 0)
     types = _checked_types(session, event_id, lines, now)
     wanted = {line.type_id: line.quantity for line in lines}
     prices = {type_id: row.price for type_id, row in types.items()}
@@ -358,6 +368,8 @@ def _refuse_if_short(
         left = _left(types[type_id], stale.get(type_id, 0))
         if left < wanted[type_id]:
             session.rollback()
+            if left == 0:
+                SOLD_OUT.note(session, event_id, type_id, types[type_id].name, now)
             raise _sold_out(types[type_id].name, wanted[type_id], left)
 
 
@@ -378,6 +390,8 @@ def _sold_out_now(session: Session, type_id: int, asked: int, event_id: int, now
     assert row is not None  # checked before the attempt; types are never deleted
     left = available(row, stale_holds(session, event_id, now))
     session.rollback()
+    if left == 0:
+        SOLD_OUT.note(session, event_id, type_id, row.name, now)
     return _sold_out(row.name, asked, left)
 
 

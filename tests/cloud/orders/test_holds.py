@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
@@ -97,6 +97,37 @@ def test_a_sold_out_type_is_refused_clearly(shop: Shop) -> None:
     none_left = shop.try_hold(sale.event_id, {general: 1})
     assert none_left.status_code == 409
     assert none_left.json()["detail"] == "'General' is sold out"
+
+
+def test_after_a_sell_out_buyers_are_refused_without_a_query_until_seats_come_back(
+    shop: Shop, client: TestClient[Any]
+) -> None:
+    sale = shop.sale(general={"capacity": 2})
+    general = sale.types["general"]
+    _, order = shop.buy(sale.event_id, {general: 2})
+    assert shop.try_hold(sale.event_id, {general: 1}).status_code == 409  # found sold out
+    engine = client.app.state.session_factory.kw["bind"]
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        again = shop.try_hold(sale.event_id, {general: 1})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert again.status_code == 409 and again.json()["detail"] == "'General' is sold out"
+    assert statements == []
+    refunded = client.post(
+        f"/api/v1/events/{sale.event_id}/orders/{order['reference']}/refund",
+        headers=sale.organizer.headers,
+    )
+    assert refunded.status_code == 200, refunded.text
+    # The seats are back on sale for the very next buyer.
+    _, second = shop.buy(sale.event_id, {general: 2})
+    assert len(second["tickets"]) == 2
 
 
 def test_a_hold_of_two_types_takes_both_or_neither(shop: Shop) -> None:
