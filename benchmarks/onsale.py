@@ -13,8 +13,10 @@ buyers (aiohttp) all start at once: read the event's storefront, hold a ticket (
 payment provider. Demand is well above capacity, so the event sells out.
 
 Printed: orders and tickets per second over the whole sale (first request to last answer),
-hold and checkout latency (p50/p99), and the oversold count read straight from the database
-(tickets beyond capacity; must be 0). The baseline, from the same run on the same server:
+hold and checkout latency (p50/p99), how many of the cloud's transactions were waiting for a
+row lock (the ticket type's stock row, which every hold and checkout changes; sampled every
+10 ms), and the oversold count read straight from the database (tickets beyond capacity;
+must be 0). The baseline, from the same run on the same server:
 as many single-row conditional UPDATE transactions as there were orders, straight through
 psycopg on as many connections as the cloud's pools hold, all on one row (a stock counter, as
 every hold of one ticket type updates one row).
@@ -39,6 +41,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from base64 import b64encode
@@ -223,6 +226,38 @@ async def onsale(url: str, event_id: int, buyers: int, max_tickets: int) -> tupl
     return out, elapsed
 
 
+class LockWaits:
+    """Samples, every 10 ms until stopped, how many sessions on the database wait for a lock."""
+
+    def __init__(self, dbname: str) -> None:
+        self._dbname = dbname
+        self._stop = threading.Event()
+        self.samples: list[int] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with psycopg.connect(f"{PG} dbname=postgres", autocommit=True) as conn:
+            while not self._stop.wait(0.01):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = %s AND wait_event_type = 'Lock'",
+                    (self._dbname,),
+                ).fetchone()
+                self.samples.append(row[0] if row else 0)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.samples) / len(self.samples) if self.samples else 0.0
+
+
 def oversold(dbname: str, type_id: int) -> tuple[int, int]:
     """Tickets beyond capacity and live tickets, straight from the database."""
     with psycopg.connect(f"{PG} dbname={dbname}") as conn:
@@ -384,7 +419,8 @@ def main() -> None:
             user, system = _cpu_seconds(servers)
             client_cpu = time.process_time()
             busy, idle = _machine_cpu()
-            out, elapsed = asyncio.run(onsale(url, event_id, buyers, args.max_tickets))
+            with LockWaits(dbname) as lock_waits:
+                out, elapsed = asyncio.run(onsale(url, event_id, buyers, args.max_tickets))
             user_after, system_after = _cpu_seconds(servers)
             server_user, server_system = user_after - user, system_after - system
             client_cpu = time.process_time() - client_cpu
@@ -430,6 +466,8 @@ def main() -> None:
         "client_cpu_s": round(client_cpu, 2),
         "database_and_rest_cpu_s": round(max(rest_cpu, 0.0), 2),
         "idle_cpu_s": round(idle_cpu, 2),
+        "lock_waiters_mean": round(lock_waits.mean, 2),
+        "lock_waiters_max": max(lock_waits.samples, default=0),
         "baseline_update_tx_per_s": round(plain, 1),
     }
     for message in out.errors[:5]:
@@ -451,6 +489,10 @@ def main() -> None:
         f"CPU during the sale: API processes {server_user + server_system:.2f} s (of it in the "
         f"kernel {server_system:.2f} s), this client {client_cpu:.2f} s, PostgreSQL, Redis and "
         f"the rest {max(rest_cpu, 0.0):.2f} s, idle {idle_cpu:.2f} s ({os.cpu_count()} cores)"
+    )
+    print(
+        f"transactions waiting for a row lock: {figures['lock_waiters_mean']} on average, "
+        f"{figures['lock_waiters_max']} at most"
     )
     print(f"oversold: {over} (live tickets in the database: {live})")
     print(f"baseline, single-row UPDATE transactions on one row: {plain:,.0f}/s")

@@ -84,6 +84,11 @@ def record(
     )
 
 
+def writes_at_commit(session: Session) -> bool:
+    """Whether the session's commit will write audit entries recorded in its transaction."""
+    return bool(session.info.get(_PENDING))
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     entries: list[_Pending] | None = session.info.pop(_PENDING, None)

@@ -53,9 +53,10 @@ class TicketType(Base):
     sale_starts_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     sale_ends_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     per_order_limit: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
-    # The stock counters, guarded by one conditional UPDATE per type
-    # (``sold + held + n <= capacity``), so each type's row is its own lock and selling one
-    # type never waits for another. ``held`` counts seats in holds and unpaid orders,
+    # The stock counters, changed by single-row UPDATEs that cannot pass the capacity
+    # (cloud.events.stock; on PostgreSQL a CHECK constraint, ``sold + held <= capacity``,
+    # refuses it too), so each type's row is its own lock and selling one type never waits
+    # for another. ``held`` counts seats in holds and unpaid orders,
     # including holds that expired but are not yet released; ``sold`` counts live tickets,
     # complimentary ones included.
     held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -9,6 +9,14 @@ types of one event sell in parallel and nothing ever locks the whole event for a
 Transactions that touch several types lock them in ascending id order, after any hold or
 order row and before any voucher row (cloud.vouchers.service), so two of them can never
 deadlock.
+
+Every buyer of an event waits for its type's row while another holds the lock, so the busiest
+writers (holds, checkouts) change it last and commit with :func:`commit_with`: on PostgreSQL
+the change and the COMMIT reach the server together, so the lock is released the moment the
+commit is durable, never held while this process is busy with other requests. A hold's
+change there is a plain increment, which the database's own constraint
+(``sold + held <= capacity``, see :data:`WITHIN_CAPACITY`) refuses when the seats are not
+there; SQLite, one writer at a time, keeps the conditional UPDATE.
 """
 
 from __future__ import annotations
@@ -16,12 +24,14 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
     CursorResult,
     Engine,
+    Executable,
     Integer,
     String,
     Update,
@@ -30,8 +40,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from cloud.audit.log import writes_at_commit
 from cloud.events.models import TicketType
 from cloud.orders.models import Hold, HoldItem, HoldState
 
@@ -47,6 +59,9 @@ _TAKE = {
     .values({column: _type[column] + _COUNT})
     for column in ("held", "sold")
 }
+# PostgreSQL only: the constraint named below refuses it when the seats are not there.
+_ADD_HELD = update(_TYPES).where(_type.id == _ID).values(held=_type.held + _COUNT)
+WITHIN_CAPACITY = "ck_ticket_types_within_capacity"
 _RELEASE = update(_TYPES).where(_type.id == _ID).values(held=_type.held - _COUNT)
 _SELL_HELD = (
     update(_TYPES).where(_type.id == _ID).values(held=_type.held - _COUNT, sold=_type.sold + _COUNT)
@@ -72,6 +87,44 @@ _STALE = (
     )
     .group_by(HoldItem.type_id)
 )
+
+
+Change = tuple[Executable, Mapping[str, Any]]
+
+
+def commit_with(session: Session, changes: Sequence[Change]) -> None:
+    """Run ``changes`` (updates of rows other transactions queue for) and commit. On
+    PostgreSQL they go to the server with the COMMIT in one round trip (a pipeline), so their
+    row locks last as long as the server needs, not until this thread is scheduled again to
+    send the COMMIT. The database's errors are raised as usual (IntegrityError for a refused
+    write); the caller rolls back. A transaction with audit entries to write commits the
+    usual way: those are written at commit, after everything else."""
+    connection = session.connection()
+    session.flush()
+    if connection.dialect.name != "postgresql" or writes_at_commit(session):
+        for statement, params in changes:
+            connection.execute(statement, params)
+        session.commit()
+        return
+    driver = connection.connection.driver_connection
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            for statement, params in changes:
+                connection.execute(statement, params)
+            driver.commit()
+    except dbapi_error as error:
+        # Raised by the driver's commit, where SQLAlchemy did not see it: as SQLAlchemy
+        # would have raised it (IntegrityError for a refused write).
+        raise DBAPIError.instance(None, None, error, dbapi_error, hide_parameters=True) from error
+    # Nothing left to send: this ends the session's transaction.
+    session.commit()
+
+
+def refused_by(error: IntegrityError, constraint: str) -> bool:
+    """Whether ``error`` is PostgreSQL refusing a write because of ``constraint``."""
+    diag = getattr(error.orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == constraint
 
 
 def _changed(session: Session, statement: Update, **params: int) -> bool:
@@ -141,6 +194,12 @@ def hold_seats(session: Session, type_id: int, count: int) -> bool:
     return _changed(session, _TAKE["held"], type_id=type_id, count=count)
 
 
+def held_seats_change(type_id: int, count: int) -> Change:
+    """For :func:`commit_with` on PostgreSQL: reserve ``count`` seats for a hold; the commit
+    fails (IntegrityError, :data:`WITHIN_CAPACITY`) when fewer are left."""
+    return _ADD_HELD, {"type_id": type_id, "count": count}
+
+
 def release_seats(session: Session, type_id: int, count: int) -> None:
     """Give back ``count`` held seats (an expired hold, an unpaid order cancelled)."""
     _changed(session, _RELEASE, type_id=type_id, count=count)
@@ -150,6 +209,11 @@ def release_seats(session: Session, type_id: int, count: int) -> None:
 def sell_held_seats(session: Session, type_id: int, count: int) -> None:
     """Turn ``count`` held seats into sold ones (an order was paid)."""
     _changed(session, _SELL_HELD, type_id=type_id, count=count)
+
+
+def sold_held_seats_change(type_id: int, count: int) -> Change:
+    """:func:`sell_held_seats` for :func:`commit_with`."""
+    return _SELL_HELD, {"type_id": type_id, "count": count}
 
 
 def sell_seats(session: Session, type_id: int, count: int) -> bool:

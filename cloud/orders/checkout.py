@@ -7,7 +7,9 @@ cloud.orders.holds and cloud.orders.service, so no two transactions can deadlock
 
 1. the hold's row (a second checkout of the same hold waits, then finds it checked out),
    or, when a webhook confirms a payment, the order's row;
-2. the ticket types' stock rows, in ascending id order (cloud.events.stock).
+2. the ticket types' stock rows, in ascending id order (cloud.events.stock), changed last
+   and, when the order is paid at once, committed with the change in one round trip
+   (cloud.events.stock.commit_with).
 
 Nothing of the event as a whole is locked: the new tickets are numbered for the venues'
 manifests by the manifest reader (cloud.tickets.changes).
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from cloud.errors import NotFound
 from cloud.events.models import Event, TicketType
-from cloud.events.stock import sell_held_seats
+from cloud.events.stock import commit_with, sell_held_seats, sold_held_seats_change
 from cloud.notifications.outbox import enqueue_email
 from cloud.orders.holds import HoldExpired, token_digest
 from cloud.orders.models import Hold, HoldItem, HoldState, Order, OrderLine, OrderStatus
@@ -170,14 +172,11 @@ def checkout(
             for line in lines
         ],
     )
-    tickets = (
-        issue_order_tickets(
-            session, master_key, order, lines, EventNote(hold.event_name, hold.event_starts_at)
-        )
-        if paid
-        else []
-    )
-    session.commit()
+    if not paid:
+        session.commit()
+        return CheckoutResult(order, start, lines, [])
+    event = EventNote(hold.event_name, hold.event_starts_at)
+    tickets = issue_order_tickets(session, master_key, order, lines, event, commit=True)
     return CheckoutResult(order, start, lines, tickets)
 
 
@@ -213,10 +212,13 @@ def issue_order_tickets(
     order: Order,
     lines: Sequence[Line],
     event: EventNote | None = None,
+    *,
+    commit: bool = False,
 ) -> list[SignedTicket]:
     """Issue a paid order's tickets in the caller's transaction and queue them to the buyer
     by email, then move its seats from held to sold: the shared stock rows last, each locked
-    for one update and the commit. ``event`` is read when not given."""
+    for one update and the commit, which with ``commit`` is sent with the updates. ``event``
+    is read when not given."""
     tickets = add_signed_tickets(
         session,
         master_key,
@@ -233,6 +235,9 @@ def issue_order_tickets(
         row = session.connection().execute(_EVENT_NOTE, {"event_id": order.event_id}).one()
         event = EventNote(row.name, row.starts_at)
     _confirm_by_email(session, order, event, tickets, {line.type_id: line.name for line in lines})
+    if commit:
+        commit_with(session, [sold_held_seats_change(x.type_id, x.quantity) for x in lines])
+        return tickets
     for line in lines:
         sell_held_seats(session, line.type_id, line.quantity)
     return tickets

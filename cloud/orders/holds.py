@@ -1,7 +1,8 @@
 """Holds: a buyer's seats, reserved for a limited time.
 
-A hold takes its seats with one conditional UPDATE per ticket type (cloud.events.stock), so
-buyers of different types never wait for each other and no type is ever oversold. When its
+A hold takes its seats with one UPDATE per ticket type (cloud.events.stock), conditional or,
+on PostgreSQL, guarded by the database's constraint and sent with the COMMIT, so buyers of
+different types never wait for each other and no type is ever oversold. When its
 time runs out the seats go back to stock: the worker releases expired holds, a buyer who
 finds a type full releases that type's expired holds and tries once more, and every
 availability read already leaves expired holds out.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
@@ -30,8 +32,12 @@ from cloud.events.models import Event, TicketType
 from cloud.events.service import sale_open
 from cloud.events.stock import (
     SOLD_OUT,
+    WITHIN_CAPACITY,
     available,
+    commit_with,
+    held_seats_change,
     hold_seats,
+    refused_by,
     release_seats,
     seats_left,
     stale_holds,
@@ -41,12 +47,14 @@ from cloud.orgs.models import Organisation
 from cloud.timestamps import to_datetime
 from cloud.vouchers.models import Voucher
 from cloud.vouchers.service import (
+    WITHIN_MAX_USES,
     Applicable,
     VoucherRefused,
     applicable,
     exhausted,
     give_back_uses,
     take_uses,
+    uses_change,
 )
 
 MAX_TICKETS_PER_HOLD = 1000
@@ -69,9 +77,10 @@ class HoldLine:
 
 @dataclass(frozen=True, slots=True)
 class _Short:
-    """What stopped an attempt: a ticket type's seats, or (None) the voucher's uses."""
+    """What stopped an attempt: the voucher's uses, or seats (of ``type_id`` when known)."""
 
-    type_id: int | None
+    voucher: bool
+    type_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,17 +220,16 @@ def create_hold(
     if short is not None:
         session.rollback()
         # Expired holds the worker has not reached yet may be all that is in the way.
-        if short.type_id is None:
+        if short.voucher:
             release_expired(session, now, voucher_id=hold["voucher_id"])
         else:
             release_expired(session, now, type_ids=list(wanted))
         hold_id, short = _attempt(session, hold, wanted, prices)
     if short is not None:
         session.rollback()
-        if short.type_id is None:
+        if short.voucher:
             raise _voucher_short(session, hold["voucher_id"], hold["voucher_uses"])
-        raise _sold_out_now(session, short.type_id, wanted[short.type_id], event_id, now)
-    session.commit()
+        raise _sold_out_now(session, short.type_id, wanted, event_id, now)
     return NewHold(
         token=token,
         hold_id=hold_id,
@@ -269,9 +277,9 @@ def _voucher_short(session: Session, voucher_id: int, asked: int) -> Conflict:
 def _attempt(
     session: Session, hold: dict[str, Any], wanted: dict[int, int], prices: dict[int, int]
 ) -> tuple[int, _Short | None]:
-    """Write the hold, then take its seats and then its voucher uses: the types' and the
-    voucher's rows stay locked only for those updates and the commit. Returns the hold's id
-    and what is short, or None."""
+    """Write the hold, then take its seats and then its voucher uses, and commit: the types'
+    and the voucher's rows stay locked only for those updates and the commit. Returns the
+    hold's id and None, or what is short (nothing is committed then; the caller rolls back)."""
     connection = session.connection()
     hold_id: int = connection.execute(_INSERT_HOLD, hold).scalar_one()
     connection.execute(
@@ -286,13 +294,35 @@ def _attempt(
             for type_id, count in sorted(wanted.items())
         ],
     )
+    voucher_id = hold["voucher_id"]
+    if connection.dialect.name == "postgresql":
+        return hold_id, _take_and_commit(session, wanted, voucher_id, hold["voucher_uses"])
     short = _reserve(session, wanted)
     if short is not None:
-        return hold_id, _Short(short)
-    voucher_id = hold["voucher_id"]
+        return hold_id, _Short(voucher=False, type_id=short)
     if voucher_id is not None and not take_uses(session, voucher_id, hold["voucher_uses"]):
-        return hold_id, _Short(None)
+        return hold_id, _Short(voucher=True)
+    session.commit()
     return hold_id, None
+
+
+def _take_and_commit(
+    session: Session, wanted: dict[int, int], voucher_id: int | None, uses: int
+) -> _Short | None:
+    """PostgreSQL: take the seats, in ascending type order, and the voucher's uses, and
+    commit, in one round trip; the database refuses the commit when any of them is short."""
+    changes = [held_seats_change(type_id, wanted[type_id]) for type_id in sorted(wanted)]
+    if voucher_id is not None:
+        changes.append(uses_change(voucher_id, uses))
+    try:
+        commit_with(session, changes)
+    except IntegrityError as error:
+        if refused_by(error, WITHIN_CAPACITY):
+            return _Short(voucher=False)
+        if refused_by(error, WITHIN_MAX_USES):
+            return _Short(voucher=True)
+        raise
+    return None
 
 
 def _checked_types(
@@ -385,14 +415,21 @@ def _reserve(session: Session, wanted: dict[int, int]) -> int | None:
     return None
 
 
-def _sold_out_now(session: Session, type_id: int, asked: int, event_id: int, now: int) -> SoldOut:
-    row = session.get(TicketType, type_id)
-    assert row is not None  # checked before the attempt; types are never deleted
-    left = available(row, stale_holds(session, event_id, now))
+def _sold_out_now(
+    session: Session, type_id: int | None, wanted: dict[int, int], event_id: int, now: int
+) -> SoldOut:
+    """The refusal of a hold whose seats were short: of ``type_id``, or when it is not known,
+    of the first type that is short now (or the first type, if seats came back since)."""
+    rows = session.scalars(
+        select(TicketType).where(TicketType.id.in_(sorted(wanted))).order_by(TicketType.id)
+    ).all()
+    stale = stale_holds(session, event_id, now)
+    lefts = [(row, available(row, stale)) for row in rows if type_id in (None, row.id)]
+    row, left = next(((r, n) for r, n in lefts if n < wanted[r.id]), lefts[0])
     session.rollback()
     if left == 0:
-        SOLD_OUT.note(session, event_id, type_id, row.name, now)
-    return _sold_out(row.name, asked, left)
+        SOLD_OUT.note(session, event_id, row.id, row.name, now)
+    return _sold_out(row.name, wanted[row.id], left)
 
 
 def _sold_out(name: str, asked: int, left: int) -> SoldOut:

@@ -11,7 +11,8 @@ from cloud.db import Base
 class Voucher(Base):
     """A code buyers type when holding tickets. Exactly one of ``percent_off`` and
     ``amount_off`` (minor units per ticket) is set. ``used`` counts tickets, changed only by
-    conditional single-row UPDATEs (cloud.vouchers.service), so it never passes ``max_uses``."""
+    single-row UPDATEs that cannot pass ``max_uses`` (cloud.vouchers.service; on PostgreSQL a
+    CHECK constraint refuses it too)."""
 
     __tablename__ = "vouchers"
     # Codes are kept in capitals, so this makes them unique per event regardless of case.

@@ -2,9 +2,11 @@
 code, price a line, take and give back uses).
 
 Uses are taken with one conditional UPDATE (``used + n <= max_uses``), atomic on PostgreSQL
-and SQLite alike, so buyers racing for the last uses can never overuse a voucher. A hold
-locks the voucher's row after its ticket types' rows, and releasing expired holds does the
-same, so the two never deadlock (see cloud.events.stock).
+and SQLite alike, so buyers racing for the last uses can never overuse a voucher; a hold on
+PostgreSQL adds them with a plain increment that the database's constraint
+(:data:`WITHIN_MAX_USES`) refuses past the limit, committed with its seats
+(cloud.events.stock.commit_with). A hold locks the voucher's row after its ticket types'
+rows, and releasing expired holds does the same, so the two never deadlock.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import CursorResult, Integer, Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.events.models import TicketType
 from cloud.events.service import own_event
+from cloud.events.stock import Change
 from cloud.timestamps import to_datetime
 from cloud.vouchers.models import Voucher, VoucherTicketType
 
@@ -203,6 +206,22 @@ def take_uses(session: Session, voucher_id: int, count: int) -> bool:
         )
         .values(used=Voucher.used + count),
     )
+
+
+WITHIN_MAX_USES = "ck_vouchers_within_max_uses"
+_VOUCHERS = Voucher.__table__
+_ADD_USES = (
+    update(_VOUCHERS)
+    .where(_VOUCHERS.c.id == bindparam("voucher_id", type_=Integer))
+    .values(used=_VOUCHERS.c.used + bindparam("count", type_=Integer))
+)
+
+
+def uses_change(voucher_id: int, count: int) -> Change:
+    """For cloud.events.stock.commit_with on PostgreSQL: count ``count`` more tickets
+    against the voucher; the commit fails (IntegrityError, :data:`WITHIN_MAX_USES`) when
+    fewer uses are left."""
+    return _ADD_USES, {"voucher_id": voucher_id, "count": count}
 
 
 def give_back_uses(session: Session, uses: Sequence[tuple[int, int]]) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -140,3 +141,77 @@ def test_a_type_sells_while_another_type_of_the_same_event_is_locked(
         blocker.rollback()
 
     assert shop.available(sale.event_id) == {general: 8, vip: 10}
+
+
+def test_the_database_itself_refuses_seats_past_capacity(shop: Shop, engine: Engine) -> None:
+    sale = shop.sale(general={"capacity": 3})
+    general = sale.types["general"]
+    shop.api.issue(sale.organizer, sale.event_id, general, count=3)
+
+    # A write that skips every check in the code still cannot sell a fourth seat.
+    with engine.connect() as connection, pytest.raises(IntegrityError, match="within_capacity"):
+        connection.execute(
+            text("UPDATE ticket_types SET held = held + 1 WHERE id = :id"), {"id": general}
+        )
+
+    assert shop.available(sale.event_id) == {general: 0}
+
+
+def test_a_hold_that_loses_the_race_for_one_type_takes_no_seat_of_the_others(
+    shop: Shop, engine: Engine
+) -> None:
+    sale = shop.sale(general={"capacity": 10}, vip={"capacity": 2})
+    general, vip = sale.types["general"], sale.types["vip"]
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    outcome: list[Exception | str] = []
+
+    def buyer() -> None:
+        with sessions() as session:
+            try:
+                session.execute(text("SET lock_timeout = '10s'"))
+                token = create_hold(
+                    session,
+                    event_id=sale.event_id,
+                    lines=[HoldLine(general, 3), HoldLine(vip, 1)],
+                    email="bob@example.org",
+                    name="Bob",
+                    hold_seconds=600,
+                    now=now_s(),
+                ).token
+                outcome.append(token)
+            except Exception as error:  # noqa: BLE001 - the test reads what the buyer was told
+                outcome.append(error)
+
+    with sessions() as rival:
+        # Another buyer takes the last VIP seats and has not committed yet: Bob still sees
+        # two VIP seats when he asks, then finds them gone when his hold is written.
+        assert hold_seats(rival, vip, 2)
+        rival_transaction = rival.scalar(text("SELECT pg_current_xact_id()::text"))
+        bob = threading.Thread(target=buyer)
+        bob.start()
+        _wait_until_someone_waits_for(engine, rival_transaction)
+        rival.commit()
+        bob.join(timeout=30)
+
+    assert len(outcome) == 1 and isinstance(outcome[0], SoldOut), outcome
+    assert outcome[0].detail == "'Vip' is sold out"
+    assert shop.available(sale.event_id) == {general: 10, vip: 0}
+
+
+def _wait_until_someone_waits_for(engine: Engine, transaction: str | None) -> None:
+    """Until another session waits for a row that ``transaction`` has locked."""
+    deadline = time.monotonic() + 20
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted "
+                    "AND locktype = 'transactionid' AND transactionid::text = :waited"
+                ),
+                {"waited": transaction},
+            )
+            connection.rollback()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError("nobody came to wait for the locked row")
