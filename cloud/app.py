@@ -32,7 +32,8 @@ from cloud.deps import (
     provide_venue,
 )
 from cloud.errors import CloudError, InvalidInput, NotFound
-from cloud.events.controllers import EventController, StorefrontController
+from cloud.events.controllers import EventController, StorefrontController, storefront_reader
+from cloud.events.storefront import StorefrontCache
 from cloud.media.controllers import MediaController
 from cloud.notifications.controllers import HolderMessagesController
 from cloud.ops.health import HealthController
@@ -164,6 +165,9 @@ def create_app(settings: CloudSettings) -> Litestar:
                 ),
                 "trusted_proxies": parse_networks(settings.trusted_proxies),
                 "cache": cache,
+                "storefronts": StorefrontCache(
+                    storefront_reader(sessions, settings), settings.storefront_cache_s
+                ),
                 # For the readiness check; None when Redis is not configured.
                 "redis": redis,
             }

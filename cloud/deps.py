@@ -66,7 +66,7 @@ async def provide_db(state: State, request: Request[Any, Any, Any]) -> AsyncIter
 
 @dataclass(frozen=True, slots=True)
 class ShopContext:
-    """What the buyer's busiest endpoints (the storefront, holds, checkout) need, as one
+    """What the buyer's busiest endpoints (holds, checkout) need, as one
     dependency: Litestar resolves a handler's several dependencies concurrently, one task
     each, and every buyer of an on-sale calls these."""
 

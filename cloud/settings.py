@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import math
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -55,6 +56,9 @@ class CloudSettings:
     worker_interval_s: float = 10.0
     # How long a buyer's hold keeps its seats before they return to stock.
     hold_seconds: int = 600
+    # How long each API process answers an event's storefront (terms and seats left) from
+    # what it read (cloud.events.storefront); 0 reads it for every request.
+    storefront_cache_s: float = 1.0
     # Who takes the money: "local" (the embedded demo's, paid at once) or "stripe".
     payment_provider: str = "local"
     # Stripe (payment_provider "stripe"): secret and publishable keys, the webhook signing
@@ -96,6 +100,10 @@ class CloudSettings:
             raise ConfigurationError("the JWT secret must be at least 32 characters")
         if not 1 <= self.hold_seconds <= 86_400:
             raise ConfigurationError("the hold time must be between 1 second and 1 day")
+        if not 0 <= self.storefront_cache_s <= 60:
+            raise ConfigurationError(
+                "BILTEN_STOREFRONT_CACHE_S: the storefront may be kept between 0 and 60 seconds"
+            )
         _check_networks(self.trusted_proxies)
         _check_payments(self)
         if self.log_level not in LOG_LEVELS:
@@ -121,7 +129,8 @@ class CloudSettings:
         BILTEN_PUBLIC_URL is where people reach the pages (links in emails);
         BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address;
         BILTEN_APPROVE_ORGANISATIONS=1 holds new organisations' events back until approved.
-        BILTEN_LOG_JSON=1 writes JSON log lines; BILTEN_LOG_LEVEL sets the least severe one."""
+        BILTEN_LOG_JSON=1 writes JSON log lines; BILTEN_LOG_LEVEL sets the least severe one.
+        BILTEN_STOREFRONT_CACHE_S: how long each process keeps an event's storefront."""
         env = os.environ if environ is None else environ
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -178,7 +187,21 @@ class CloudSettings:
             approve_organisations=_flag(env, "BILTEN_APPROVE_ORGANISATIONS", default=False),
             log_json=_flag(env, "BILTEN_LOG_JSON", default=False),
             log_level=(env.get("BILTEN_LOG_LEVEL") or "info").strip().lower(),
+            storefront_cache_s=_seconds(env, "BILTEN_STOREFRONT_CACHE_S", default=1.0),
         )
+
+
+def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}: {value!r} is not a number of seconds") from None
+    if not math.isfinite(seconds):
+        raise ConfigurationError(f"{name}: {value!r} is not a number of seconds")
+    return seconds
 
 
 def _check_payments(settings: CloudSettings) -> None:

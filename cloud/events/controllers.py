@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get, patch, post, put
+from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter, RawBody
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.access import Access
 from cloud.clock import now_s
-from cloud.deps import Db, OrganizerId, Settings, Shop
+from cloud.deps import Db, OrganizerId, Settings
 from cloud.errors import NotFound
 from cloud.events import catalog, service
 from cloud.events.models import Event, TicketType
@@ -28,6 +30,7 @@ from cloud.events.schemas import (
 )
 from cloud.events.signing import current_key, public_entries
 from cloud.events.stock import available, live_held, stale_holds
+from cloud.events.storefront import StorefrontCache
 from cloud.media.images import MAX_UPLOAD_BYTES
 from cloud.media.store import MediaStore, media_store
 from cloud.settings import CloudSettings
@@ -45,6 +48,46 @@ def _sizes(store: MediaStore, name: str | None) -> list[ImageSize]:
     if name is None:
         return []
     return [ImageSize(size.width, store.url(size.name)) for size in store.renditions(name)]
+
+
+def storefront_reader(
+    sessions: sessionmaker[Session], settings: CloudSettings
+) -> Callable[[int], Storefront | None]:
+    """What the storefront cache reads on a miss: an event's storefront, or None for an event
+    buyers cannot see."""
+    store = media_store(settings.data_dir)
+
+    def read(event_id: int) -> Storefront | None:
+        with sessions() as db:
+            page = catalog.event_page(db, event_id, now_s())
+        if page is None:
+            return None
+        return Storefront(
+            event_id=page.event_id,
+            name=page.name,
+            starts_at=page.starts_at,
+            ends_at=page.ends_at,
+            description=page.description,
+            venue_name=page.venue_name,
+            image_url=_url(store, page.image),
+            image_sizes=_sizes(store, page.image),
+            ticket_types=[
+                OnSaleType(
+                    type_id=kind.type_id,
+                    name=kind.name,
+                    price=kind.price,
+                    currency=kind.currency,
+                    per_order_limit=kind.per_order_limit,
+                    sale_starts_at=kind.sale_starts_at,
+                    sale_ends_at=kind.sale_ends_at,
+                    on_sale=kind.on_sale,
+                    available=kind.available,
+                )
+                for kind in page.ticket_types
+            ],
+        )
+
+    return read
 
 
 def _out(db: Session, event: Event, key_id: int, store: MediaStore) -> EventOut:
@@ -290,37 +333,13 @@ class StorefrontController(Controller):
             for card in cards
         ]
 
-    @get("/{event_id:int}", sync_to_thread=True, opt={"access": Access.PUBLIC})
-    def event(self, event_id: FromPath[int], shop: Shop) -> Storefront:
-        settings = shop.settings
-        # Closed here, in the worker thread, so the connection is back in the pool at once
-        # (see cloud.orders.controllers.ShopController).
-        with shop.db:
-            page = catalog.event_page(shop.db, event_id, now_s())
-        if page is None:
+    @get("/{event_id:int}", opt={"access": Access.PUBLIC})
+    async def event(self, event_id: FromPath[int], state: State) -> Storefront:
+        """The event's terms and seats left, as this process read them up to a second ago
+        (cloud.events.storefront)."""
+        storefronts: StorefrontCache = state.storefronts
+        front = await storefronts.get(event_id)
+        if front is None:
             # Drafts are as invisible as events that do not exist.
             raise NotFound(f"event {event_id} not found")
-        return Storefront(
-            event_id=page.event_id,
-            name=page.name,
-            starts_at=page.starts_at,
-            ends_at=page.ends_at,
-            description=page.description,
-            venue_name=page.venue_name,
-            image_url=_url(media_store(settings.data_dir), page.image),
-            image_sizes=_sizes(media_store(settings.data_dir), page.image),
-            ticket_types=[
-                OnSaleType(
-                    type_id=kind.type_id,
-                    name=kind.name,
-                    price=kind.price,
-                    currency=kind.currency,
-                    per_order_limit=kind.per_order_limit,
-                    sale_starts_at=kind.sale_starts_at,
-                    sale_ends_at=kind.sale_ends_at,
-                    on_sale=kind.on_sale,
-                    available=kind.available,
-                )
-                for kind in page.ticket_types
-            ],
-        )
+        return front

@@ -60,6 +60,9 @@ def settings(database_url: str, tmp_path: Path) -> CloudSettings:
         master_key=secrets.token_bytes(32),
         jwt_secret=secrets.token_urlsafe(48),
         data_dir=tmp_path,
+        # The tests read the seats left right after changing them; the storefront's
+        # one-second memory has tests of its own (tests/cloud/orders/test_storefront_cache.py).
+        storefront_cache_s=0.0,
     )
 
 
