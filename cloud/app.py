@@ -38,7 +38,7 @@ from cloud.media.controllers import MediaController
 from cloud.notifications.controllers import HolderMessagesController
 from cloud.ops.health import HealthController
 from cloud.ops.logs import install_request_log, log_failures
-from cloud.ops.metrics import MetricsController, app_registry
+from cloud.ops.metrics import MetricsController, RouteMetrics, app_registry
 from cloud.orders.controllers import EventOrdersController, ShopController
 from cloud.orders.webhooks import PaymentWebhookController
 from cloud.orgs.controllers import OrganisationController
@@ -182,7 +182,10 @@ def create_app(settings: CloudSettings) -> Litestar:
         # the path asked for, which would make a new time series of every buyer's token.
         middleware=[
             PrometheusConfig(
-                app_name="bilten_cloud", prefix="bilten_cloud", group_path=True
+                app_name="bilten_cloud",
+                prefix="bilten_cloud",
+                group_path=True,
+                middleware_class=RouteMetrics,
             ).middleware
         ],
         template_config=template_config(),

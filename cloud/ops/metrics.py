@@ -1,7 +1,7 @@
 """The cloud's Prometheus metrics, at ``/metrics`` of every API process.
 
 Request counts and latency come from Litestar's middleware (``bilten_cloud_requests_total``,
-``bilten_cloud_request_duration_seconds``, by route). This module adds:
+``bilten_cloud_request_duration_seconds``, by route; :class:`RouteMetrics`). This module adds:
 
 * scans received from venue servers, admitted or rejected, per venue and gate, counted when
   first stored (a re-sent batch counts nothing twice);
@@ -23,9 +23,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
+from litestar.plugins.prometheus import PrometheusMiddleware
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -60,6 +62,21 @@ SCANS_REJECTED = Counter(
     "Scans received from venue servers whose verdict was not an admission, by reason",
     ["venue_id", "gate", "reason"],
 )
+
+
+class RouteMetrics(PrometheusMiddleware):
+    """Litestar's request metrics, labelled by route (``group_path``) as before, without the
+    full URL of every request that Litestar's labels build first and then set aside: on a
+    busy API process that was the metrics' largest cost."""
+
+    def _get_default_labels(self, request: Request[Any, Any, Any]) -> dict[str, str | int | float]:
+        scope = request.scope
+        return {
+            "method": scope["method"] if scope["type"] == "http" else scope["type"],
+            "path": scope["path_template"],
+            "status_code": 200,
+            "app_name": self._config.app_name,
+        }
 
 
 def record_scans(venue_id: int, new: Iterable[ScanRecord]) -> None:
