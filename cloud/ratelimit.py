@@ -7,14 +7,16 @@ The app keeps one :class:`RateLimiter` in ``app.state.rate_limiter``; handlers r
 
     @post("/checkout", sync_to_thread=True)
     def checkout(self, data: ..., rate_limiter: Limiter, client_ip: ClientIp) -> ...:
-        rate_limiter.enforce("checkout.ip", client_ip)          # raises RateLimited -> 429
-        rate_limiter.enforce("checkout.account", data.email)
+        # Both in one round trip; raises RateLimited -> 429 for the first refused.
+        rate_limiter.enforce_each(("checkout.ip", client_ip), ("checkout.account", data.email))
 
-``enforce`` raises :class:`RateLimited`, which the app answers with 429, a ``Retry-After``
-header and the rule's message. ``hit(action, identity) -> Decision`` does the same without
-raising, for callers that want to decide themselves. Both block on Redis for well under a
-millisecond; from an ``async`` handler use ``await rate_limiter.enforce_async(...)``, or guard a
-whole route with ``guards=[limit_by_ip("checkout.ip")]``.
+``enforce`` (one rule) and ``enforce_each`` (several, in order: those after a refusal are not
+counted) raise :class:`RateLimited`, which the app answers with 429, a ``Retry-After``
+header and the rule's message. ``hit(action, identity) -> Decision`` (and ``hit_each``) do
+the same without raising, for callers that want to decide themselves. They block on Redis
+for well under a millisecond; from an ``async`` handler use
+``await rate_limiter.enforce_async(...)``, or guard a whole route with
+``guards=[limit_by_ip("checkout.ip")]``.
 
 Actions and their rules live in :data:`DEFAULT_RULES`; ``CloudSettings.rate_limits`` overrides
 them per deployment. The identity is hashed before it becomes a key, so no email address is
@@ -63,7 +65,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -189,23 +191,35 @@ def _gcra(tat_ms: int | None, now_ms: int, rule: Rule) -> tuple[Decision, int | 
 
 # The same arithmetic as _gcra. Without a client clock it reads the Redis server's clock, so API
 # processes on hosts whose clocks drift apart still agree.
+# KEYS: the buckets, in order; ARGV: now (ms, or "" for the server's clock), then each
+# bucket's interval and period (ms). Counts one request in each bucket until one refuses;
+# returns (allowed, retry_ms, remaining) for each bucket it looked at.
 _GCRA_LUA = """
-local interval = tonumber(ARGV[1])
-local period = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
+local now = tonumber(ARGV[1])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
-local tat = tonumber(redis.call('GET', KEYS[1]))
-if not tat or tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - period
-if now < allow_at then
-  return {0, allow_at - now, 0}
+local out = {}
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[2 * i])
+  local period = tonumber(ARGV[2 * i + 1])
+  local tat = tonumber(redis.call('GET', KEYS[i]))
+  if not tat or tat < now then tat = now end
+  local new_tat = tat + interval
+  local allow_at = new_tat - period
+  if now < allow_at then
+    table.insert(out, 0)
+    table.insert(out, allow_at - now)
+    table.insert(out, 0)
+    return out
+  end
+  redis.call('SET', KEYS[i], new_tat, 'PX', new_tat - now)
+  table.insert(out, 1)
+  table.insert(out, 0)
+  table.insert(out, math.floor((period - (new_tat - now)) / interval))
 end
-redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
-return {1, 0, math.floor((period - (new_tat - now)) / interval)}
+return out
 """
 
 
@@ -243,12 +257,18 @@ class RedisLimitStore:
     def __init__(self, redis: Redis) -> None:
         self._script = redis.register_script(_GCRA_LUA)
 
-    def hit(self, key: str, rule: Rule, now_ms: int | None) -> Decision:
-        now_arg = "" if now_ms is None else str(now_ms)
-        allowed, retry_ms, remaining = self._script(
-            keys=[key], args=[rule.interval_ms, rule.period_ms, now_arg]
-        )
-        return Decision(bool(allowed), rule.limit, int(remaining), int(retry_ms) / 1000)
+    def hit_each(self, buckets: Sequence[tuple[str, Rule]], now_ms: int | None) -> list[Decision]:
+        """One request counted in each (key, rule) bucket, in one round trip, until one
+        refuses; the decisions made. (Every key goes to one script: one Redis, not a
+        cluster.)"""
+        args: list[int | str] = ["" if now_ms is None else str(now_ms)]
+        for _key, rule in buckets:
+            args += [rule.interval_ms, rule.period_ms]
+        flat = self._script(keys=[key for key, _rule in buckets], args=args)
+        return [
+            Decision(bool(flat[i]), rule.limit, int(flat[i + 2]), int(flat[i + 1]) / 1000)
+            for i, (_key, rule) in zip(range(0, len(flat), 3), buckets, strict=False)
+        ]
 
 
 class RateLimiter:
@@ -277,27 +297,46 @@ class RateLimiter:
 
     def hit(self, action: str, identity: str) -> Decision:
         """Count one request by ``identity`` (an address, an email) against ``action``."""
-        rule = self._rule(action)
-        key = self._prefix + action + ":" + _digest(identity)
+        return self.hit_each((action, identity))[0]
+
+    def hit_each(self, *hits: tuple[str, str]) -> list[Decision]:
+        """Count one request against each (action, identity), in order, until one is
+        refused: the ones after it are not counted. With Redis, in one round trip. Returns
+        the decisions made, the refusal last."""
+        buckets = [
+            (self._prefix + action + ":" + _digest(identity), self._rule(action))
+            for action, identity in hits
+        ]
         if self._redis is not None and self.breaker.closed:
             try:
-                decision = self._redis.hit(key, rule, self._now_ms() if self._clock else None)
+                decisions = self._redis.hit_each(buckets, self._now_ms() if self._clock else None)
             except REDIS_DOWN_ERRORS as exc:
                 self.breaker.failed(exc)
             else:
                 self.breaker.succeeded()
-                return decision
-            return self._store_down(key, rule)
-        if self._redis is not None:
-            return self._store_down(key, rule)
-        return self._local.hit(key, rule, self._now_ms())
+                return decisions
+        decisions = []
+        for key, rule in buckets:
+            if self._redis is not None:
+                decisions.append(self._store_down(key, rule))
+            else:
+                decisions.append(self._local.hit(key, rule, self._now_ms()))
+            if not decisions[-1].allowed:
+                break
+        return decisions
 
     def enforce(self, action: str, identity: str) -> Decision:
         """Like :meth:`hit`, but raises :class:`RateLimited` when over the limit."""
-        decision = self.hit(action, identity)
-        if not decision.allowed:
-            raise RateLimited(self.rules[action], decision)
-        return decision
+        return self.enforce_each((action, identity))[0]
+
+    def enforce_each(self, *hits: tuple[str, str]) -> list[Decision]:
+        """Like :meth:`hit_each`, but raises :class:`RateLimited` for the first refusal:
+        ``enforce_each(("login.ip", ip), ("login.account", email))`` checks both at once."""
+        decisions = self.hit_each(*hits)
+        for (action, _identity), decision in zip(hits, decisions, strict=False):
+            if not decision.allowed:
+                raise RateLimited(self.rules[action], decision)
+        return decisions
 
     async def enforce_async(self, action: str, identity: str) -> Decision:
         """:meth:`enforce` for ``async`` handlers, off the event loop."""

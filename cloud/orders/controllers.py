@@ -109,18 +109,25 @@ class ShopController(Controller):
 
     @post("/holds", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def hold(self, data: JSONBody[HoldIn], shop: Shop) -> HoldOut:
+        lines = [holds.HoldLine(item.type_id, item.quantity) for item in data.items]
+        now = now_s()
+        # After a sell-out most buyers keep asking: they are answered before anything else,
+        # as nothing is there for a bot to take.
+        holds.refuse_if_known_sold_out(shop.db, data.event_id, lines, now)
         # Holding is what takes seats off sale, so that is where bots are slowed down.
-        shop.rate_limiter.enforce("checkout.ip", shop.client_ip)
-        shop.rate_limiter.enforce("checkout.account", data.buyer_email.strip().lower())
+        shop.rate_limiter.enforce_each(
+            ("checkout.ip", shop.client_ip),
+            ("checkout.account", data.buyer_email.strip().lower()),
+        )
         with shop.db:
             new = holds.create_hold(
                 shop.db,
                 event_id=data.event_id,
-                lines=[holds.HoldLine(item.type_id, item.quantity) for item in data.items],
+                lines=lines,
                 email=data.buyer_email,
                 name=data.buyer_name,
                 hold_seconds=shop.settings.hold_seconds,
-                now=now_s(),
+                now=now,
                 voucher=data.voucher,
             )
         return HoldOut(

@@ -89,8 +89,7 @@ class AuthController(Controller):
     ) -> TokensOut:
         # Every attempt counts, not only failed ones: counting after the password check would
         # let a burst of parallel guesses all pass before the first failure is recorded.
-        rate_limiter.enforce("login.ip", client_ip)
-        rate_limiter.enforce("login.account", data.email)
+        rate_limiter.enforce_each(("login.ip", client_ip), ("login.account", data.email))
         user = service.authenticate(db, data.email, data.password)
         return _out(tokens.start(db, user.id, settings, now_s()))
 
@@ -119,8 +118,10 @@ class AuthController(Controller):
         client_ip: ClientIp,
     ) -> None:
         """Email a reset link; the same answer whether or not the account exists."""
-        rate_limiter.enforce("password_reset.ip", client_ip)
-        rate_limiter.enforce("password_reset.account", service.normal_email(data.email))
+        rate_limiter.enforce_each(
+            ("password_reset.ip", client_ip),
+            ("password_reset.account", service.normal_email(data.email)),
+        )
         service.request_password_reset(db, data.email, settings.public_url, now_s())
 
     @post(

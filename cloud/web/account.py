@@ -202,8 +202,7 @@ class AccountPages(Controller):
         email, password = text(data, "email"), raw(data, "password")
         next_path = local_path(text(data, "next"))
         # Every attempt counts, as in the API: a burst of parallel guesses is throttled too.
-        rate_limiter.enforce("login.ip", client_ip)
-        rate_limiter.enforce("login.account", email.lower())
+        rate_limiter.enforce_each(("login.ip", client_ip), ("login.account", email.lower()))
         try:
             with db:
                 user = service.authenticate(db, email, password)
@@ -297,8 +296,7 @@ class AccountPages(Controller):
                 errors=["Enter your email address, like name@example.org."],
             )
         # Each request sends an email: limited like logins, so nobody can flood an inbox.
-        rate_limiter.enforce("login.ip", client_ip)
-        rate_limiter.enforce("login.account", email.lower())
+        rate_limiter.enforce_each(("login.ip", client_ip), ("login.account", email.lower()))
         with db:
             service.request_password_reset(db, email, settings.public_url, now_s())
         return _page(request, "account/forgot.html", sent=True, email=email, errors=[])

@@ -123,8 +123,7 @@ class StorefrontPages(Controller):
                 status_code=400,
             )
         # Holding takes seats off sale, so that is where bots are slowed down (as the API).
-        rate_limiter.enforce("checkout.ip", client_ip)
-        rate_limiter.enforce("checkout.account", email.lower())
+        rate_limiter.enforce_each(("checkout.ip", client_ip), ("checkout.account", email.lower()))
         try:
             with db:
                 token = holds.create_hold(

@@ -129,6 +129,31 @@ def test_enforce_raises_with_the_rules_message(
     assert caught.value.status_code == 429
 
 
+def test_several_rules_at_once_count_in_order_and_stop_at_the_first_refusal(
+    limiter_and_clock: tuple[RateLimiter, Clock],
+) -> None:
+    limiter, _ = limiter_and_clock
+    address = "198.51.100.9"
+    # Three tries from one address, each for another account: all pass, and each counts
+    # against both.
+    for n in range(3):
+        decisions = limiter.enforce_each(("try", address), ("burst", f"fan{n}@example.org"))
+        assert [(d.allowed, d.remaining) for d in decisions] == [(True, 2 - n), (True, 49)]
+
+    # The fourth is refused for the address, and the account it named is not charged.
+    with pytest.raises(RateLimited, match=r"Too many tries") as caught:
+        limiter.enforce_each(("try", address), ("burst", "fan9@example.org"))
+    assert caught.value.status_code == 429
+    assert limiter.hit("burst", "fan9@example.org").remaining == 49
+
+    # An account over its limit is refused after the address was counted.
+    for _ in range(50):
+        limiter.hit("burst", "fan8@example.org")
+    refused = limiter.hit_each(("try", "198.51.100.10"), ("burst", "fan8@example.org"))
+    assert [d.allowed for d in refused] == [True, False]
+    assert limiter.hit("try", "198.51.100.10").remaining == 1  # the second of its three
+
+
 def test_an_unknown_action_is_named_in_the_error() -> None:
     limiter = RateLimiter(THREE_PER_30S)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,12 +11,15 @@ from litestar.testing import TestClient
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from cloud.app import create_app
 from cloud.clock import now_s
 from cloud.db import make_engine, make_session_factory
 from cloud.events.models import TicketType
 from cloud.orders.holds import HoldLine, create_hold
 from cloud.orders.jobs import release_expired_holds
+from cloud.ratelimit import Rule
 from cloud.settings import CloudSettings
+from tests.cloud.conftest import Api
 from tests.cloud.orders.conftest import Sale, Shop
 
 
@@ -128,6 +132,31 @@ def test_after_a_sell_out_buyers_are_refused_without_a_query_until_seats_come_ba
     # The seats are back on sale for the very next buyer.
     _, second = shop.buy(sale.event_id, {general: 2})
     assert len(second["tickets"]) == 2
+
+
+def test_buyers_who_keep_asking_after_a_sell_out_keep_their_hold_budget(
+    settings: CloudSettings,
+) -> None:
+    limited = replace(settings, rate_limits={"checkout.ip": Rule(3, 3600, "Too many holds")})
+    with TestClient(create_app(limited)) as client:
+        shop = Shop(client, Api(client))
+        sale = shop.sale(general={"capacity": 1})
+        general = sale.types["general"]
+        _, order = shop.buy(sale.event_id, {general: 1})  # the first of three holds
+        assert shop.try_hold(sale.event_id, {general: 1}).status_code == 409  # the second
+
+        # Nothing is left to take: asking again is answered at once and costs nothing.
+        for _ in range(5):
+            again = shop.try_hold(sale.event_id, {general: 1})
+            assert again.status_code == 409 and again.json()["detail"] == "'General' is sold out"
+
+        refunded = client.post(
+            f"/api/v1/events/{sale.event_id}/orders/{order['reference']}/refund",
+            headers=sale.organizer.headers,
+        )
+        assert refunded.status_code == 200, refunded.text
+        assert shop.try_hold(sale.event_id, {general: 1}).status_code == 201  # the third
+        assert shop.try_hold(sale.event_id, {general: 1}).status_code == 429
 
 
 def test_a_hold_of_two_types_takes_both_or_neither(shop: Shop) -> None:
