@@ -43,6 +43,7 @@ _REFERENCE_LENGTH = 10
 # Built once: every buyer who got seats runs them (see cloud.events.stock).
 _HOLDS = Hold.__table__
 _ORDERS = Order.__table__
+# The hold, locked, with its event and one row per line (every hold has at least one).
 _LOCK_HOLD = (
     select(
         Hold.id,
@@ -55,22 +56,18 @@ _LOCK_HOLD = (
         Hold.expires_at,
         Event.name.label("event_name"),
         Event.starts_at.label("event_starts_at"),
-    )
-    .join(Event, Event.id == Hold.event_id)
-    .where(Hold.token_hash == bindparam("token_hash", type_=String))
-    .with_for_update(of=Hold)
-)
-_HOLD_LINES = (
-    select(
         HoldItem.type_id,
-        TicketType.name,
+        TicketType.name.label("type_name"),
         HoldItem.quantity,
         HoldItem.unit_price,
         TicketType.currency,
     )
+    .join(Event, Event.id == Hold.event_id)
+    .join(HoldItem, HoldItem.hold_id == Hold.id)
     .join(TicketType, TicketType.id == HoldItem.type_id)
-    .where(HoldItem.hold_id == bindparam("hold_id", type_=Integer))
+    .where(Hold.token_hash == bindparam("token_hash", type_=String))
     .order_by(HoldItem.type_id)
+    .with_for_update(of=Hold)
 )
 _CHECKED_OUT = (
     update(_HOLDS)
@@ -122,16 +119,16 @@ def checkout(
     takes the money at once, the tickets are issued in the same transaction. Checking out
     the same hold again returns the same order, and the same payment while it is unpaid."""
     connection = session.connection()
-    hold = connection.execute(_LOCK_HOLD, {"token_hash": token_digest(token)}).first()
-    if hold is None:
+    items = connection.execute(_LOCK_HOLD, {"token_hash": token_digest(token)}).all()
+    if not items:
         raise NotFound("no hold with this token; it may belong to another buyer")
+    hold = items[0]
     if hold.state == HoldState.CHECKED_OUT:
         return _again(session, hold.id, provider)
     if hold.state == HoldState.EXPIRED or hold.expires_at <= now:
         session.rollback()
         raise HoldExpired("this hold has expired and its tickets went back on sale; hold again")
-    items = connection.execute(_HOLD_LINES, {"hold_id": hold.id}).all()
-    lines = tuple(Line(*item[:4]) for item in items)
+    lines = tuple(Line(i.type_id, i.type_name, i.quantity, i.unit_price) for i in items)
     total = sum(line.quantity * line.unit_price for line in lines)
     order = Order(
         reference=new_reference(),
