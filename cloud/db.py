@@ -44,9 +44,10 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # As many connections as worker threads (anyio's default limit of 40 runs the sync
-    # handlers): a thread that waits for a connection while every connection belongs to a
-    # request whose clean-up waits for a thread would stall the process.
+    # At least as many connections as worker threads (Litestar runs the sync handlers on
+    # asyncio's default executor: cores + 4 threads, at most 32): a thread that waits for a
+    # connection while every connection belongs to a request whose clean-up waits for a
+    # thread would stall the process.
     engine = create_engine(
         url, pool_size=10, max_overflow=WORKER_THREADS - 10, hide_parameters=True
     )
