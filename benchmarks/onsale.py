@@ -208,7 +208,29 @@ def _tree(pid: int) -> list[int]:
     return [pid, *(int(child) for child in children)]
 
 
-async def onsale(url: str, event_id: int, buyers: int, max_tickets: int) -> tuple[Results, float]:
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds so far: the API processes' (user, kernel), this client's, the machine's
+    busy and idle."""
+
+    server_user: float
+    server_system: float
+    client: float
+    busy: float
+    idle: float
+
+    @classmethod
+    def now(cls, servers: list[int]) -> Cpu:
+        user, system = _cpu_seconds(servers)
+        busy, idle = _machine_cpu()
+        return cls(user, system, time.process_time(), busy, idle)
+
+
+async def onsale(
+    url: str, event_id: int, buyers: int, max_tickets: int, servers: list[int]
+) -> tuple[Results, float, Cpu, Cpu]:
+    """The sale, its seconds from the first request to the last answer, and the CPU read
+    when it started and when it ended (the buyers' tasks are made before, uncounted)."""
     out = Results()
     start = asyncio.Event()
     connector = aiohttp.TCPConnector(limit=0)
@@ -219,11 +241,13 @@ async def onsale(url: str, event_id: int, buyers: int, max_tickets: int) -> tupl
             for n in range(buyers)
         ]
         await asyncio.sleep(0.2)
+        before = Cpu.now(servers)
         began = time.perf_counter()
         start.set()
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - began
-    return out, elapsed
+        after = Cpu.now(servers)
+    return out, elapsed, before, after
 
 
 class LockWaits:
@@ -416,17 +440,15 @@ def main() -> None:
             _wait_healthy(url, server)
             event_id, type_id = asyncio.run(set_up(url, capacity))
             servers = _tree(server.pid)
-            user, system = _cpu_seconds(servers)
-            client_cpu = time.process_time()
-            busy, idle = _machine_cpu()
             with LockWaits(dbname) as lock_waits:
-                out, elapsed = asyncio.run(onsale(url, event_id, buyers, args.max_tickets))
-            user_after, system_after = _cpu_seconds(servers)
-            server_user, server_system = user_after - user, system_after - system
-            client_cpu = time.process_time() - client_cpu
-            busy_after, idle_after = _machine_cpu()
-            rest_cpu = busy_after - busy - (server_user + server_system) - client_cpu
-            idle_cpu = idle_after - idle
+                out, elapsed, before, after = asyncio.run(
+                    onsale(url, event_id, buyers, args.max_tickets, servers)
+                )
+            server_user = after.server_user - before.server_user
+            server_system = after.server_system - before.server_system
+            client_cpu = after.client - before.client
+            rest_cpu = after.busy - before.busy - (server_user + server_system) - client_cpu
+            idle_cpu = after.idle - before.idle
             server.terminate()
             server.wait(timeout=60)
             server = None
