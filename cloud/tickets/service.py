@@ -4,8 +4,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cloud.addresses import email_address
 from cloud.audit.actions import Action
@@ -114,6 +115,13 @@ class SignedTicket:
 # Built once: every checkout runs them.
 _TICKETS = Ticket.__table__
 _INSERT_TICKETS = insert(_TICKETS).returning(_TICKETS.c.id, sort_by_parameter_order=True)
+# Revokes the live ones of some tickets; returns their ids (see revoke_tickets).
+_REVOKE = (
+    update(_TICKETS)
+    .where(_TICKETS.c.id.in_(bindparam("ids", expanding=True)), _TICKETS.c.revoked.is_(False))
+    .values(revoked=True, seq=UNNUMBERED)
+    .returning(_TICKETS.c.id)
+)
 
 
 def add_signed_tickets(
@@ -205,14 +213,27 @@ def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticke
 def revoke_tickets(session: Session, tickets: list[Ticket]) -> list[Ticket]:
     """Revoke the live ones of ``tickets`` in the caller's transaction and put their seats
     back on sale; venues learn of it on their next manifest pull. Returns the tickets this
-    call revoked."""
+    call revoked.
+
+    One UPDATE decides, on the rows as they are now rather than as ``tickets`` were read: a
+    ticket another transaction revoked meanwhile is not revoked (nor its seat returned)
+    twice, and a ticket a manifest reader numbered meanwhile is unnumbered again, so venues
+    that saw it live learn of the revocation."""
     live = [ticket for ticket in tickets if not ticket.revoked]
     if not live:
         return []
-    per_type = Counter(ticket.type_id for ticket in live)
+    session.flush()
+    revoked = set(
+        session.connection().execute(_REVOKE, {"ids": [ticket.id for ticket in live]}).scalars()
+    )
+    now_revoked = [ticket for ticket in live if ticket.id in revoked]
+    for ticket in live:
+        # Revoked now, by this call or by another meanwhile: the objects say what the rows
+        # hold, without another UPDATE at the next flush.
+        set_committed_value(ticket, "revoked", True)
+        if ticket.id in revoked:
+            set_committed_value(ticket, "seq", UNNUMBERED)
+    per_type = Counter(ticket.type_id for ticket in now_revoked)
     for type_id in sorted(per_type):
         return_seats(session, type_id, per_type[type_id])
-    for ticket in live:
-        ticket.revoked = True
-        ticket.seq = UNNUMBERED
-    return live
+    return now_revoked
