@@ -195,9 +195,9 @@ def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticke
     )
     if ticket is None:
         raise NotFound(f"ticket {ticket_ref} not found")
-    if ticket.revoked:
+    if ticket.revoked or not revoke_tickets(session, [ticket]):
+        # Revoked before, or by another request a moment ago: nothing more to record.
         return ticket
-    revoke_tickets(session, [ticket])
     record(
         session,
         Action.TICKET_REVOKED,

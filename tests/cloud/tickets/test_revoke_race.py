@@ -3,14 +3,18 @@ in parallel (SQLite takes one writer at a time, so these interleavings cannot ha
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from cloud.audit.actions import Action
+from cloud.audit.models import AuditEntry
 from cloud.db import make_engine, make_session_factory
 from cloud.events.models import TicketType
 from cloud.settings import CloudSettings
@@ -91,3 +95,62 @@ def test_two_revocations_of_one_ticket_put_its_seat_back_once(
     with sessions() as session:
         sold = session.scalar(select(TicketType.sold).where(TicketType.id == setup.type_id))
     assert sold == 0
+
+
+def test_a_ticket_revoked_by_another_request_meanwhile_is_not_recorded_twice(
+    api: Api, client: TestClient[Any], engine: Engine
+) -> None:
+    setup = api.setup()
+    [issued] = api.issue(setup.organizer, setup.event_id, setup.type_id)
+    sessions: sessionmaker[Session] = make_session_factory(engine)
+    answer: list[Any] = []
+
+    with sessions() as refund:
+        # A refund has revoked the ticket and not committed yet...
+        xid = refund.scalar(text("SELECT pg_current_xact_id()::text"))
+        assert revoke_tickets(refund, [_ticket(refund, issued["ticket_id"])])
+        # ...when the organizer revokes it by hand: the request reads it live, then waits.
+        by_hand = threading.Thread(
+            target=lambda: answer.append(
+                client.post(
+                    f"/api/v1/tickets/{issued['ticket_id']}/revoke",
+                    headers=setup.organizer.headers,
+                )
+            )
+        )
+        by_hand.start()
+        _wait_until_someone_waits_for(engine, xid)
+        refund.commit()
+        by_hand.join(timeout=30)
+
+    assert answer and answer[0].status_code == 200, answer
+    assert answer[0].json() == {"ticket_id": issued["ticket_id"], "revoked": True}
+    with sessions() as session:
+        entries = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == Action.TICKET_REVOKED.value,
+                AuditEntry.target_id == issued["ticket_id"],
+            )
+        ).all()
+        sold = session.scalar(select(TicketType.sold).where(TicketType.id == setup.type_id))
+    assert entries == []  # the refund's own record is its order's, not written here
+    assert sold == 0
+
+
+def _wait_until_someone_waits_for(engine: Engine, transaction: str | None) -> None:
+    """Until another session waits for a row that ``transaction`` has locked."""
+    deadline = time.monotonic() + 20
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted "
+                    "AND locktype = 'transactionid' AND transactionid::text = :waited"
+                ),
+                {"waited": transaction},
+            )
+            connection.rollback()
+            if waiting:
+                return
+            time.sleep(0.02)
+    raise AssertionError("nobody came to wait for the locked row")
