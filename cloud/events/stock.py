@@ -108,17 +108,35 @@ def commit_with(session: Session, changes: Sequence[Change]) -> None:
         return
     driver = connection.connection.driver_connection
     dbapi_error = connection.dialect.loaded_dbapi.Error
+    refused: DBAPIError | None = None
     try:
         with driver.pipeline():
-            for statement, params in changes:
-                connection.execute(statement, params)
-            driver.commit()
+            # A refusal usually comes back with the commit; under load it can arrive while a
+            # later change is being sent. Either way it is kept here, so the pipeline ends
+            # without an error passing through it (which the driver would log as a warning).
+            try:
+                for statement, params in changes:
+                    connection.execute(statement, params)
+                driver.commit()
+            except DBAPIError as error:
+                refused = error
+            except dbapi_error as error:
+                refused = _as_sqlalchemy_error(error, dbapi_error)
     except dbapi_error as error:
-        # Raised by the driver's commit, where SQLAlchemy did not see it: as SQLAlchemy
-        # would have raised it (IntegrityError for a refused write).
-        raise DBAPIError.instance(None, None, error, dbapi_error, hide_parameters=True) from error
+        # Ending the pipeline after a refusal reports the statements it skipped.
+        refused = refused or _as_sqlalchemy_error(error, dbapi_error)
+    if refused is not None:
+        raise refused
     # Nothing left to send: this ends the session's transaction.
     session.commit()
+
+
+def _as_sqlalchemy_error(error: Exception, dbapi_error: type[Exception]) -> DBAPIError:
+    """A driver's error where SQLAlchemy did not see it, as SQLAlchemy would have raised it
+    (IntegrityError for a refused write)."""
+    wrapped = DBAPIError.instance(None, None, error, dbapi_error, hide_parameters=True)
+    wrapped.__cause__ = error
+    return wrapped
 
 
 def refused_by(error: IntegrityError, constraint: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +16,13 @@ from sqlalchemy.pool import NullPool
 
 from cloud.clock import now_s
 from cloud.events.models import TicketType
-from cloud.events.stock import hold_seats
+from cloud.events.stock import (
+    WITHIN_CAPACITY,
+    commit_with,
+    held_seats_change,
+    hold_seats,
+    refused_by,
+)
 from cloud.orders.checkout import checkout
 from cloud.orders.holds import HoldLine, SoldOut, create_hold
 from cloud.orders.payments import LocalProvider
@@ -155,6 +162,27 @@ def test_the_database_itself_refuses_seats_past_capacity(shop: Shop, engine: Eng
         )
 
     assert shop.available(sale.event_id) == {general: 0}
+
+
+def test_a_refused_stock_change_fails_the_commit_quietly_and_changes_nothing(
+    shop: Shop, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    sale = shop.sale(general={"capacity": 3}, vip={"capacity": 5})
+    general, vip = sale.types["general"], sale.types["vip"]
+    shop.api.issue(sale.organizer, sale.event_id, general, count=3)
+    # The refusal comes back from the server while the later changes are still being sent,
+    # as it can under load; the caller is told, and nothing else reaches the log.
+    changes = [held_seats_change(general, 1)] + [held_seats_change(vip, 0)] * 300
+    changes.append(held_seats_change(vip, 2))
+
+    with Session(engine) as session, caplog.at_level(logging.WARNING):
+        with pytest.raises(IntegrityError) as refused:
+            commit_with(session, changes)
+        session.rollback()
+
+    assert refused_by(refused.value, WITHIN_CAPACITY)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert shop.available(sale.event_id) == {general: 0, vip: 5}
 
 
 def test_a_hold_that_loses_the_race_for_one_type_takes_no_seat_of_the_others(
