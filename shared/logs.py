@@ -96,6 +96,14 @@ _QUIET: Mapping[str, int] = {
 }
 
 
+# Fields the logging set-up itself fills in, never from what a caller or a client gave.
+_OWN_FIELDS = frozenset({"@timestamp", "level", "logger", "pid"})
+# Scrubbed values remembered: a server's lines repeat the same messages, paths, methods and
+# clients over and over. Only short values, and at most this many before starting afresh.
+_REMEMBERED = 4096
+_REMEMBERED_LENGTH = 256
+
+
 class Redactor:
     """A structlog processor that takes secrets out of a line before it is written."""
 
@@ -103,8 +111,19 @@ class Redactor:
         self._values = sorted(
             {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
         )
+        self._scrubbed: dict[str, str] = {}
 
     def scrub(self, text: str) -> str:
+        if len(text) > _REMEMBERED_LENGTH:
+            return self._scrub(text)
+        clean = self._scrubbed.get(text)
+        if clean is None:
+            if len(self._scrubbed) >= _REMEMBERED:
+                self._scrubbed.clear()
+            clean = self._scrubbed[text] = self._scrub(text)
+        return clean
+
+    def _scrub(self, text: str) -> str:
         for value in self._values:
             if value in text:
                 text = text.replace(value, REDACTED)
@@ -125,7 +144,8 @@ class Redactor:
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
         for key, value in list(event_dict.items()):
-            event_dict[key] = REDACTED if _secret_key(key) else self._clean(value)
+            if key not in _OWN_FIELDS:
+                event_dict[key] = REDACTED if _secret_key(key) else self._clean(value)
         return event_dict
 
 
@@ -199,6 +219,10 @@ def configure_logging(
             renderer,
         ],
     )
+    # No line shows where in the code, or in which thread, a record was made (the process
+    # id is added by _add_pid): the standard library need not look each one up.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()

@@ -127,3 +127,18 @@ def test_text_lines_read_like_a_log_file() -> None:
 def test_an_unknown_level_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown log level"):
         configure_logging(json_lines=True, level="chatty")
+
+
+def test_a_line_repeated_thousands_of_times_is_redacted_every_time() -> None:
+    # Servers repeat their lines; what was scrubbed once is remembered, never the original.
+    key = "sk_live_51Habcdefghijklmnop"
+    with captured_logs() as out:
+        for n in range(5000):
+            logging.getLogger("bilten.test").info("charging with %s", key)
+            logging.getLogger("bilten.test").info("client %d", n)
+
+    lines = json_lines(out.getvalue())
+    assert len(lines) == 10_000
+    assert key not in out.getvalue()
+    assert {line["message"] for line in lines[::2]} == {f"charging with {REDACTED}"}
+    assert lines[-1]["message"] == "client 4999"
