@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from cloud.app import create_app
 from cloud.settings import CloudSettings
@@ -42,6 +43,44 @@ def test_metrics_count_requests(api: Api, client: TestClient[Any]) -> None:
     assert r.status_code == 200
     assert "bilten_cloud_requests_total" in r.text
     assert 'path="/api/v1/auth/signup"' in r.text
+
+
+def test_metrics_count_each_route_by_status_with_its_latency(
+    api: Api, client: TestClient[Any]
+) -> None:
+    route = {"app_name": "bilten_cloud", "method": "GET", "path": "/api/v1/shop/events/{event_id}"}
+    setup = api.setup()
+    before = _series(client.get("/metrics").text)
+
+    for _ in range(3):
+        assert client.get(f"/api/v1/shop/events/{setup.event_id}").status_code == 200
+    assert client.get("/api/v1/shop/events/999999").status_code == 404
+    after = _series(client.get("/metrics").text)
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew("bilten_cloud_requests_total", **route, status_code="200") == 3
+    assert grew("bilten_cloud_requests_total", **route, status_code="404") == 1
+    assert grew("bilten_cloud_request_duration_seconds_count", **route, status_code="200") == 3
+    assert grew("bilten_cloud_request_duration_seconds_sum", **route, status_code="200") > 0
+    assert grew("bilten_cloud_requests_error_total", **route, status_code="404") == 0
+    # Nothing is under way once the answers are in.
+    key = (
+        "bilten_cloud_requests_in_progress",
+        tuple(sorted({**route, "status_code": "200"}.items())),
+    )
+    assert after[key] == 0
+
+
+def _series(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Every sample of a scrape, by name and labels."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
 
 
 def test_openapi_lists_the_protocol(client: TestClient[Any]) -> None:
