@@ -76,6 +76,7 @@ from litestar.connection import ASGIConnection
 
 from cloud.errors import CloudError
 from cloud.redis_client import REDIS_DOWN_ERRORS, Breaker
+from shared.request_log import Scope, header, peer_host
 
 if TYPE_CHECKING:
     from litestar.handlers.base import BaseRouteHandler
@@ -388,8 +389,14 @@ def client_ip(
 ) -> str:
     """The caller's address: the connection's peer, or, when the peer is a trusted proxy, the
     right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy."""
-    peer = connection.client.host if connection.client else "unknown"
-    forwarded = connection.headers.get("x-forwarded-for")
+    return scope_client_ip(connection.scope, trusted)
+
+
+def scope_client_ip(scope: Scope, trusted: tuple[IpNetwork, ...]) -> str:
+    """:func:`client_ip` from the request's ASGI scope, as the access log reads it: without
+    the connection object and its parsed headers, which every request would build again."""
+    peer = peer_host(scope)
+    forwarded = header(scope, b"x-forwarded-for")
     if forwarded is not None and len(forwarded) > _REMEMBERED_HEADER:
         return _client(peer, forwarded, trusted)
     return _remembered_client(peer, forwarded, trusted)

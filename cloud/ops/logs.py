@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Awaitable, Callable
-from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Litestar
-from litestar.connection import ASGIConnection
 
 from cloud.errors import CloudError
-from cloud.ratelimit import client_ip, is_trusted, parse_networks
+from cloud.ratelimit import is_trusted, parse_networks, scope_client_ip
 from cloud.settings import CloudSettings
 from cloud.web.errors import JSON_PREFIXES
 from shared.logs import configure_logging
@@ -31,7 +29,7 @@ def install_request_log(app: Litestar, settings: CloudSettings) -> None:
         return is_trusted(host, trusted)
 
     def client_of(scope: Scope) -> str:
-        return client_ip(ASGIConnection[Any, Any, Any, Any](scope), trusted)  # type: ignore[arg-type]
+        return scope_client_ip(scope, trusted)
 
     app.asgi_handler = RequestLog(app.asgi_handler, trusted_peer=trusted_peer, client_of=client_of)
 
