@@ -24,14 +24,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Any
 
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.enums import ScopeType
-from litestar.plugins.prometheus import PrometheusMiddleware
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusMiddleware
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -76,9 +76,12 @@ class RouteMetrics(PrometheusMiddleware):
     no full URL, and each route's labelled series looked up once and then kept. On a busy
     API process the metrics had cost more than a cached answer itself."""
 
-    # Per (app name, method, route[, status]): the series of this process.
-    _in_progress: ClassVar[dict[tuple[str, str, str], Gauge]] = {}
-    _finished: ClassVar[dict[tuple[str, str, str, int], tuple[Counter, Histogram]]] = {}
+    def __init__(self, app: ASGIApp, config: PrometheusConfig) -> None:
+        super().__init__(app, config)
+        # The series this middleware (one per route handler) counted into, once looked up:
+        # per (app name, method, route) and per (..., status).
+        self._in_progress: dict[tuple[str, str, str], Gauge] = {}
+        self._finished: dict[tuple[str, str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"] if scope["type"] == ScopeType.HTTP else str(scope["type"])
