@@ -387,7 +387,7 @@ def main() -> None:
     buyers = args.buyers or (100 if args.quick else 1000)
     capacity = args.capacity or (50 if args.quick else 500)
 
-    from cloud.db import make_engine
+    from cloud.db import DEFAULT_POOL, make_engine
     from cloud.migrate import upgrade
 
     dbname = f"bilten_onsale_{uuid.uuid4().hex[:10]}"
@@ -400,8 +400,9 @@ def main() -> None:
         database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
         engine = make_engine(database_url)
         upgrade(engine)
-        pool = engine.pool.size() + engine.pool._max_overflow  # type: ignore[attr-defined]
         engine.dispose()
+        # As many connections as each API process may open (BILTEN_DATABASE_POOL).
+        pool = int(os.environ.get("BILTEN_DATABASE_POOL") or DEFAULT_POOL)
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
         env = {

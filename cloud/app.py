@@ -94,7 +94,7 @@ _NUL_IN_BODY = {"json": b"\\u0000", "application/x-www-form-urlencoded": b"%00"}
 
 
 def create_app(settings: CloudSettings) -> Litestar:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool=settings.database_pool)
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
     cache: Cache = RedisCache(redis, settings.redis_prefix) if redis is not None else MemoryCache()
     sessions = make_session_factory(engine)

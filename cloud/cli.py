@@ -26,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from cloud.asgi import DATA_DIR_VARIABLE
-    from cloud.db import make_engine
+    from cloud.db import connection_budget, make_engine
     from cloud.migrate import prepare
 
     if args.workers < 1:
@@ -35,8 +35,11 @@ def _serve(args: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     try:
         prepare(engine, embedded=settings.is_embedded_database)
+        too_many = connection_budget(engine, args.workers, settings.database_pool)
     finally:
         engine.dispose()
+    if too_many is not None:
+        print(f"bilten cloud: {too_many}", file=sys.stderr, flush=True)
     # Every process builds its app from the environment, with the secrets _settings has just
     # made sure exist in the data folder. Links in emails point at the address this server
     # answers on, unless BILTEN_PUBLIC_URL says otherwise.

@@ -27,12 +27,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-WORKER_THREADS = 40
+# Connections one process may hold open to PostgreSQL (BILTEN_DATABASE_POOL): more than the
+# threads that run its requests (Litestar runs the sync handlers on asyncio's default
+# executor: cores + 4 threads, at most 32), as a request's session can keep its connection
+# while the request waits for a thread. Of them, this many stay open between requests.
+DEFAULT_POOL = 40
+POOL_KEPT = 10
 # A pooled connection idle for longer than this is pinged before use (see ping_if_idle).
 IDLE_PING_S = 5.0
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool: int = DEFAULT_POOL) -> Engine:
     # hide_parameters: an error's message never carries the statement's values (password
     # hashes, token digests, personal data) into a log line.
     if url.startswith("sqlite"):
@@ -44,13 +49,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # At least as many connections as worker threads (Litestar runs the sync handlers on
-    # asyncio's default executor: cores + 4 threads, at most 32): a thread that waits for a
+    # More connections than worker threads (see DEFAULT_POOL): a thread that waits for a
     # connection while every connection belongs to a request whose clean-up waits for a
     # thread would stall the process.
-    engine = create_engine(
-        url, pool_size=10, max_overflow=WORKER_THREADS - 10, hide_parameters=True
-    )
+    kept = min(POOL_KEPT, pool)
+    engine = create_engine(url, pool_size=kept, max_overflow=pool - kept, hide_parameters=True)
     dialect = engine.dialect
 
     def ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
@@ -108,3 +111,30 @@ def load_models() -> None:
     import cloud.users.models
     import cloud.venues.models
     import cloud.vouchers.models  # noqa: F401
+
+
+def connection_budget(engine: Engine, processes: int, pool: int) -> str | None:
+    """On PostgreSQL: a warning when ``processes`` each holding up to ``pool`` connections
+    could ask for more than the server accepts (max_connections, less the connections kept
+    for superusers), else None. Past that limit a busy sale's requests fail."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        most = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(
+            connection.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one()
+        )
+    wanted, accepted = processes * pool, most - reserved
+    if wanted <= accepted:
+        return None
+    each = (
+        "1 API process may open" if processes == 1 else f"{processes} API processes may each open"
+    )
+    return (
+        f"{each} {pool} connections to PostgreSQL "
+        f"(BILTEN_DATABASE_POOL), {wanted} in all, but the server accepts {accepted} "
+        f"(max_connections {most}, {reserved} kept for superusers), before the worker and "
+        "any other API host are counted: in a busy sale requests would fail with 'too many "
+        "clients'. Lower BILTEN_DATABASE_POOL or --workers, raise max_connections, or put "
+        "a connection pooler (PgBouncer) in front"
+    )

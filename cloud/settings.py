@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cloud.db import DEFAULT_POOL
 from cloud.errors import ConfigurationError
 from cloud.notifications.config import (
     DEFAULT_MAIL_FROM,
@@ -25,6 +26,8 @@ from cloud.ratelimit import Rule  # at run time: the app's signature models reso
 from shared.logs import LEVELS as LOG_LEVELS
 
 MASTER_KEY_BYTES = 32
+# More connections than any one process could use, and than most servers accept in all.
+MAX_POOL = 1000
 MASTER_KEY_FILE = "master.key"
 JWT_SECRET_FILE = "jwt.secret"  # noqa: S105 - a file name, not a secret
 
@@ -59,6 +62,9 @@ class CloudSettings:
     # How long each API process answers an event's storefront (terms and seats left) from
     # what it read (cloud.events.storefront); 0 reads it for every request.
     storefront_cache_s: float = 1.0
+    # Connections each process may hold open to the database (PostgreSQL; SQLite keeps its
+    # own small pool): processes x this must stay within the server's max_connections.
+    database_pool: int = DEFAULT_POOL
     # Who takes the money: "local" (the embedded demo's, paid at once) or "stripe".
     payment_provider: str = "local"
     # Stripe (payment_provider "stripe"): secret and publishable keys, the webhook signing
@@ -104,6 +110,11 @@ class CloudSettings:
             raise ConfigurationError(
                 "BILTEN_STOREFRONT_CACHE_S: the storefront may be kept between 0 and 60 seconds"
             )
+        if not 2 <= self.database_pool <= MAX_POOL:
+            raise ConfigurationError(
+                f"BILTEN_DATABASE_POOL: each process needs between 2 and {MAX_POOL} "
+                "database connections"
+            )
         _check_networks(self.trusted_proxies)
         _check_payments(self)
         if self.log_level not in LOG_LEVELS:
@@ -130,7 +141,8 @@ class CloudSettings:
         BILTEN_COOKIE_SECURE=0 lets the page session work over plain http on a LAN address;
         BILTEN_APPROVE_ORGANISATIONS=1 holds new organisations' events back until approved.
         BILTEN_LOG_JSON=1 writes JSON log lines; BILTEN_LOG_LEVEL sets the least severe one.
-        BILTEN_STOREFRONT_CACHE_S: how long each process keeps an event's storefront."""
+        BILTEN_STOREFRONT_CACHE_S: how long each process keeps an event's storefront;
+        BILTEN_DATABASE_POOL: how many database connections each process may open."""
         env = os.environ if environ is None else environ
         data_dir = data_dir.resolve()
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -188,6 +200,7 @@ class CloudSettings:
             log_json=_flag(env, "BILTEN_LOG_JSON", default=False),
             log_level=(env.get("BILTEN_LOG_LEVEL") or "info").strip().lower(),
             storefront_cache_s=_seconds(env, "BILTEN_STOREFRONT_CACHE_S", default=1.0),
+            database_pool=_count(env, "BILTEN_DATABASE_POOL", default=DEFAULT_POOL),
         )
 
 
@@ -202,6 +215,16 @@ def _seconds(env: Mapping[str, str], name: str, *, default: float) -> float:
     if not math.isfinite(seconds):
         raise ConfigurationError(f"{name}: {value!r} is not a number of seconds")
     return seconds
+
+
+def _count(env: Mapping[str, str], name: str, *, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name}: {value!r} is not a whole number") from None
 
 
 def _check_payments(settings: CloudSettings) -> None:

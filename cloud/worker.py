@@ -21,12 +21,15 @@ log = logging.getLogger("bilten.cloud.worker")
 
 # The clean-up (cloud.retention) runs at start and then hourly: nothing it removes is urgent.
 RETENTION_INTERVAL_S = 3600
+# The worker's jobs run one at a time each, six at most together: it needs no more
+# connections than this, whatever BILTEN_DATABASE_POOL gives the API processes.
+WORKER_POOL = 10
 
 
 def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, pool=min(WORKER_POOL, settings.database_pool))
     prepare(engine, embedded=settings.is_embedded_database)
     sessions = make_session_factory(engine)
     deliveries = {

@@ -53,3 +53,15 @@ def test_bad_master_key_is_refused_clearly(tmp_path: Path, value: str) -> None:
 def test_default_data_dir_follows_bilten_data() -> None:
     assert default_data_dir({"BILTEN_DATA": "/srv/bilten"}) == Path("/srv/bilten/cloud")
     assert default_data_dir({}) == Path("bilten-data/cloud")
+
+
+def test_the_database_pool_is_read_from_the_environment(tmp_path: Path) -> None:
+    assert CloudSettings.embedded(tmp_path).database_pool == 40
+    given = CloudSettings.from_env(tmp_path, environ={"BILTEN_DATABASE_POOL": " 12 "})
+    assert given.database_pool == 12
+
+
+@pytest.mark.parametrize("value", ["twelve", "1", "0", "-5", "1001", "2.5"])
+def test_a_database_pool_no_process_could_work_with_is_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigurationError, match="BILTEN_DATABASE_POOL"):
+        CloudSettings.from_env(tmp_path, environ={"BILTEN_DATABASE_POOL": value})

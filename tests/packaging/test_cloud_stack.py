@@ -252,3 +252,24 @@ def test_the_example_settings_name_every_setting_the_stack_requires() -> None:
     }
 
     assert required <= given
+
+
+def test_the_stacks_database_connections_fit_postgresqls_default_limit(
+    compose: dict[str, Any],
+) -> None:
+    from cloud.worker import WORKER_POOL
+
+    services = compose["services"]
+    setting = services["api1"]["environment"]["BILTEN_DATABASE_POOL"]
+    pool = int(re.fullmatch(r"\$\{BILTEN_DATABASE_POOL:-(\d+)\}", setting)[1])  # type: ignore[index]
+    # The cloud image without another command: `bilten cloud serve`, one process each.
+    api_processes = [
+        name
+        for name, service in services.items()
+        if service.get("image", "").startswith("bilten-cloud:") and "command" not in service
+    ]
+    assert sorted(api_processes) == sorted(API_SERVICES)
+    # PostgreSQL's default max_connections (100) less its 3 superuser connections; the
+    # postgres service changes neither.
+    assert "command" not in services["postgres"]
+    assert len(api_processes) * pool + WORKER_POOL <= 97
