@@ -13,12 +13,15 @@ buyers (aiohttp) all start at once: read the event's storefront, hold a ticket (
 payment provider. Demand is well above capacity, so the event sells out.
 
 Printed: orders and tickets per second over the whole sale (first request to last answer),
+the CPU one order took (API processes, the rest of the machine, this client) and how many
+cores of this machine's speed 300 orders a second would therefore keep busy,
 hold and checkout latency (p50/p99), how many of the cloud's transactions were waiting for a
 row lock (the ticket type's stock row, which every hold and checkout changes; sampled every
 10 ms), and the oversold count read straight from the database (tickets beyond capacity;
 must be 0). The baseline, from the same run on the same server:
 as many single-row conditional UPDATE transactions as there were orders, straight through
-psycopg on as many connections as the cloud's pools hold, all on one row (a stock counter, as
+psycopg on as many connections as the cloud's pools hold (at most what the server accepts),
+all on one row (a stock counter, as
 every hold of one ticket type updates one row).
 
 Run from the repository root::
@@ -59,6 +62,8 @@ import psycopg  # noqa: E402
 PG = "host=127.0.0.1 port=5432 user=postgres"
 REDIS = ("127.0.0.1", 6379)
 PER_ORDER_LIMIT = 10
+# The orders per second a popular on-sale should reach.
+TARGET_ORDERS_PER_S = 300
 
 
 @dataclass
@@ -324,6 +329,16 @@ async def baseline(dbname: str, transactions: int, connections: int) -> float:
     return transactions / elapsed
 
 
+def _accepted() -> int:
+    """Connections the server accepts from ordinary users (max_connections less the
+    superuser reserve): the baseline opens no more than that, less a few for the rest."""
+    with psycopg.connect(f"{PG} dbname=postgres") as conn:
+        most = conn.execute("SHOW max_connections").fetchone()
+        reserved = conn.execute("SHOW superuser_reserved_connections").fetchone()
+    assert most is not None and reserved is not None
+    return int(most[0]) - int(reserved[0])
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -454,7 +469,9 @@ def main() -> None:
             server.wait(timeout=60)
             server = None
         over, live = oversold(dbname, type_id)
-        plain = asyncio.run(baseline(dbname, max(out.orders, 1), pool * args.workers))
+        plain = asyncio.run(
+            baseline(dbname, max(out.orders, 1), min(pool * args.workers, _accepted() - 5))
+        )
     finally:
         if server is not None:
             server.kill()
@@ -493,6 +510,16 @@ def main() -> None:
         "lock_waiters_max": max(lock_waits.samples, default=0),
         "baseline_update_tx_per_s": round(plain, 1),
     }
+    orders = max(out.orders, 1)
+    busy = server_user + server_system + client_cpu + max(rest_cpu, 0.0)
+    figures |= {
+        # Everything one order cost the machine, storefront reads and refused buyers included.
+        "api_cpu_ms_per_order": round((server_user + server_system) / orders * 1000, 2),
+        "rest_cpu_ms_per_order": round(max(rest_cpu, 0.0) / orders * 1000, 2),
+        "client_cpu_ms_per_order": round(client_cpu / orders * 1000, 2),
+        # Cores of this machine's speed that TARGET_ORDERS_PER_S would keep busy.
+        "cores_for_target": round(busy / orders * TARGET_ORDERS_PER_S, 2),
+    }
     for message in out.errors[:5]:
         print("error:", message)
     print(
@@ -512,6 +539,12 @@ def main() -> None:
         f"CPU during the sale: API processes {server_user + server_system:.2f} s (of it in the "
         f"kernel {server_system:.2f} s), this client {client_cpu:.2f} s, PostgreSQL, Redis and "
         f"the rest {max(rest_cpu, 0.0):.2f} s, idle {idle_cpu:.2f} s ({os.cpu_count()} cores)"
+    )
+    print(
+        f"CPU per order: API processes {figures['api_cpu_ms_per_order']} ms, PostgreSQL, Redis "
+        f"and the rest {figures['rest_cpu_ms_per_order']} ms, this client "
+        f"{figures['client_cpu_ms_per_order']} ms: {TARGET_ORDERS_PER_S} orders per second "
+        f"would keep {figures['cores_for_target']} cores of this speed busy"
     )
     print(
         f"transactions waiting for a row lock: {figures['lock_waiters_mean']} on average, "
