@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 
 import pytest
@@ -142,3 +143,50 @@ def test_a_line_repeated_thousands_of_times_is_redacted_every_time() -> None:
     assert key not in out.getvalue()
     assert {line["message"] for line in lines[::2]} == {f"charging with {REDACTED}"}
     assert lines[-1]["message"] == "client 4999"
+
+
+@pytest.mark.parametrize("json_lines", [True, False])
+def test_plain_lines_are_made_as_the_full_processor_chain_makes_them(json_lines: bool) -> None:
+    # Most lines take a shorter way than structlog's processors: it must give the same line.
+    stream = io.StringIO()
+    secret = "server-secret-value-1234"
+    with captured_logs():
+        configure_logging(json_lines=json_lines, level="debug", secrets=[secret], stream=stream)
+        formatter = logging.getLogger().handlers[0].formatter
+        assert isinstance(formatter, structlog.stdlib.ProcessorFormatter)
+        logger = logging.getLogger("bilten.access")
+        records = [
+            logger.makeRecord("bilten.test", logging.INFO, "f", 1, "stored %d scans", (3,), None),
+            logger.makeRecord(
+                "bilten.access",
+                logging.WARNING,
+                "f",
+                1,
+                "%s %s %d",
+                ("GET", "/health", 200),
+                None,
+                extra={"method": "GET", "path": f"/x?k={secret}", "status": 200, "other": 1},
+            ),
+            logger.makeRecord(
+                "bilten.test", logging.ERROR, "f", 1, "Bearer abc.def-ghi and %s", (JWT,), None
+            ),
+        ]
+
+        def both(record: logging.LogRecord) -> tuple[str, str]:
+            full = structlog.stdlib.ProcessorFormatter.format(formatter, record)
+            return formatter.format(record), full
+
+        # Bound to the request: its id, a key of no field, and one an extra field has too.
+        with structlog.contextvars.bound_contextvars(request_id="f00d", venue="v1", event_id=4):
+            lines = [both(record) for record in records]
+        lines.append(both(records[0]))
+
+    for short, full in lines:
+        if json_lines:
+            short_fields, full_fields = json.loads(short), json.loads(full)
+            assert short_fields.pop("@timestamp").endswith("Z")
+            full_fields.pop("@timestamp")
+            assert list(short_fields.items()) == list(full_fields.items())
+        else:
+            assert short.split(" ", 1)[1] == full.split(" ", 1)[1]
+        assert secret not in short and JWT not in short
