@@ -16,9 +16,9 @@ the names are kept, with the values of a few harmless ones (``cursor``, ``limit`
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -109,18 +109,19 @@ class RequestLog:
                 self._log(scope, status, started)
             await send(message)
 
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            try:
-                await self.app(scope, receive, send_with_id)
-            finally:
-                if not logged:
-                    self._log(scope, status, started)
+        bound = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if not logged:
+                self._log(scope, status, started)
+            structlog.contextvars.reset_contextvars(**bound)
 
     def _request_id(self, scope: Scope) -> str:
         given = header(scope, _HEADER_KEY)
         if given and _VALID_ID.fullmatch(given) and self._trusted_peer(peer_host(scope)):
             return given
-        return uuid.uuid4().hex
+        return os.urandom(16).hex()
 
     def _log(self, scope: Scope, status: int, started: float) -> None:
         seconds = time.perf_counter() - started
