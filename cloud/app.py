@@ -61,6 +61,7 @@ from cloud.web.errors import not_found
 from cloud.web.routes import web_handlers
 from cloud.web.security import csrf_config
 from cloud.web.templating import template_config
+from shared.request_log import header
 
 
 def _cloud_error(request: Request, exc: CloudError) -> Response[dict[str, object]]:
@@ -75,15 +76,19 @@ async def _storable_input(request: Request) -> None:
     that no row can have (negative, or past the database's integer) is a 404 like any other
     unknown id; a NUL character in the path, the query, a JSON body or a form (PostgreSQL
     text cannot hold one) is a 400. Uploaded files (multipart) may hold any byte."""
-    for name, value in request.path_params.items():
+    scope = request.scope
+    for name, value in scope["path_params"].items():
         if isinstance(value, int) and not 0 <= value <= MAX_ROW_ID:
             raise NotFound(f"no such {name.removesuffix('_id')}")
         if isinstance(value, str) and "\x00" in value:
             raise InvalidInput(f"{name} must not contain a NUL character")
-    for name, value in request.query_params.multi_items():
-        if "\x00" in value:
-            raise InvalidInput(f"{name} must not contain a NUL character")
-    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    # Read from the raw query only when it could hold one (most requests have no query).
+    query = scope["query_string"]
+    if b"%00" in query or b"\x00" in query:
+        for name, value in request.query_params.multi_items():
+            if "\x00" in value:
+                raise InvalidInput(f"{name} must not contain a NUL character")
+    kind = (header(scope, b"content-type") or "").partition(";")[0].strip().lower()
     nul = _NUL_IN_BODY.get("json" if kind.endswith(("/json", "+json")) else kind)
     if nul is not None and nul in await request.body():
         raise InvalidInput("text must not contain a NUL character")

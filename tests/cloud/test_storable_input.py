@@ -25,6 +25,8 @@ def test_a_nul_character_anywhere_in_a_request_is_refused_with_400(
         assert answer.status_code == 400, (path, answer.text)
         assert "NUL" in answer.json()["detail"]
     assert client.get("/api/v1/shop/events", params={"q": "rock\u0000"}).status_code == 400
+    # A query that only spells "%00" out (sent as %2500) holds no NUL.
+    assert client.get("/api/v1/shop/events", params={"q": "100%00"}).status_code == 200
     form = client.post(
         "/account/login",
         content=b"email=a%00%40example.org&password=x",
