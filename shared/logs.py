@@ -99,6 +99,8 @@ _QUIET: Mapping[str, int] = {
 
 # Fields the logging set-up itself fills in, never from what a caller or a client gave.
 _OWN_FIELDS = frozenset({"@timestamp", "level", "logger", "pid"})
+# Values with nothing to scrub (numbers, flags); under a secret's name they still go.
+_PLAIN = frozenset({int, float, bool, type(None)})
 # Scrubbed values remembered: a server's lines repeat the same messages, paths, methods and
 # clients over and over. Only short values, and at most this many before starting afresh.
 _REMEMBERED = 4096
@@ -145,8 +147,12 @@ class Redactor:
 
     def __call__(self, _logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
         for key, value in list(event_dict.items()):
-            if key not in _OWN_FIELDS:
-                event_dict[key] = REDACTED if _secret_key(key) else self._clean(value)
+            if key in _OWN_FIELDS:
+                continue
+            if _secret_key(key):
+                event_dict[key] = REDACTED
+            elif value.__class__ not in _PLAIN:
+                event_dict[key] = self._clean(value)
         return event_dict
 
 

@@ -92,11 +92,15 @@ def test_the_servers_own_secrets_are_taken_out_wherever_they_appear() -> None:
 def test_values_under_secret_names_are_never_written() -> None:
     with captured_logs() as out:
         structlog.get_logger("bilten.test").info(
-            "login", password="correct horse", token="abc", nested={"api_key": "k", "n": 1}
+            "login",
+            password="correct horse",
+            token="abc",
+            session=12345,
+            nested={"api_key": "k", "n": 1},
         )
 
     [line] = json_lines(out.getvalue())
-    assert (line["password"], line["token"]) == (REDACTED, REDACTED)
+    assert (line["password"], line["token"], line["session"]) == (REDACTED, REDACTED, REDACTED)
     assert line["nested"] == {"api_key": REDACTED, "n": 1}
 
 
