@@ -88,6 +88,23 @@ def test_a_sale_never_waits_for_a_lock_on_the_whole_event(
     )
 
 
+def test_tickets_bought_after_a_key_rotation_carry_the_new_key(
+    shop: Shop, client: TestClient[Any]
+) -> None:
+    sale = shop.sale(general={"capacity": 10})
+    general = sale.types["general"]
+    _, before = shop.buy(sale.event_id, {general: 1})
+    rotated = client.post(f"/api/v1/events/{sale.event_id}/keys", headers=sale.organizer.headers)
+    assert rotated.status_code == 201
+    old_key, new_key = (entry.key_id for entry in decode(rotated.content, KeyFile).keys)
+
+    _, after = shop.buy(sale.event_id, {general: 2}, email="bob@example.org")
+
+    keyring = _keyring(client, sale.organizer.headers, sale.event_id)
+    assert [verify_token(t["token"], keyring).key_id for t in before["tickets"]] == [old_key]
+    assert [verify_token(t["token"], keyring).key_id for t in after["tickets"]] == [new_key] * 2
+
+
 def test_checking_out_twice_gives_the_same_order_and_no_extra_tickets(shop: Shop) -> None:
     sale = shop.sale(general={"capacity": 5})
     token, first = shop.buy(sale.event_id, {sale.types["general"]: 2})
