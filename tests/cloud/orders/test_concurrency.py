@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +27,7 @@ from cloud.orders.holds import HoldLine, SoldOut, create_hold
 from cloud.orders.payments import LocalProvider
 from cloud.settings import CloudSettings
 from cloud.tickets.models import Ticket
+from tests.cloud.locks import wait_until_someone_waits_for
 from tests.cloud.orders.conftest import Shop
 
 pytestmark = pytest.mark.postgres
@@ -217,29 +217,10 @@ def test_a_hold_that_loses_the_race_for_one_type_takes_no_seat_of_the_others(
         rival_transaction = rival.scalar(text("SELECT pg_current_xact_id()::text"))
         bob = threading.Thread(target=buyer)
         bob.start()
-        _wait_until_someone_waits_for(engine, rival_transaction)
+        wait_until_someone_waits_for(engine, rival_transaction)
         rival.commit()
         bob.join(timeout=30)
 
     assert len(outcome) == 1 and isinstance(outcome[0], SoldOut), outcome
     assert outcome[0].detail == "'Vip' is sold out"
     assert shop.available(sale.event_id) == {general: 10, vip: 0}
-
-
-def _wait_until_someone_waits_for(engine: Engine, transaction: str | None) -> None:
-    """Until another session waits for a row that ``transaction`` has locked."""
-    deadline = time.monotonic() + 20
-    with engine.connect() as connection:
-        while time.monotonic() < deadline:
-            waiting = connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted "
-                    "AND locktype = 'transactionid' AND transactionid::text = :waited"
-                ),
-                {"waited": transaction},
-            )
-            connection.rollback()
-            if waiting:
-                return
-            time.sleep(0.02)
-    raise AssertionError("nobody came to wait for the locked row")

@@ -4,7 +4,6 @@ in parallel (SQLite takes one writer at a time, so these interleavings cannot ha
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from cloud.tickets.changes import UNNUMBERED
 from cloud.tickets.models import Ticket
 from cloud.tickets.service import revoke_tickets
 from tests.cloud.conftest import Api
+from tests.cloud.locks import wait_until_someone_waits_for
 
 pytestmark = pytest.mark.postgres
 
@@ -119,7 +119,7 @@ def test_a_ticket_revoked_by_another_request_meanwhile_is_not_recorded_twice(
             )
         )
         by_hand.start()
-        _wait_until_someone_waits_for(engine, xid)
+        wait_until_someone_waits_for(engine, xid)
         refund.commit()
         by_hand.join(timeout=30)
 
@@ -135,22 +135,3 @@ def test_a_ticket_revoked_by_another_request_meanwhile_is_not_recorded_twice(
         sold = session.scalar(select(TicketType.sold).where(TicketType.id == setup.type_id))
     assert entries == []  # the refund's own record is its order's, not written here
     assert sold == 0
-
-
-def _wait_until_someone_waits_for(engine: Engine, transaction: str | None) -> None:
-    """Until another session waits for a row that ``transaction`` has locked."""
-    deadline = time.monotonic() + 20
-    with engine.connect() as connection:
-        while time.monotonic() < deadline:
-            waiting = connection.scalar(
-                text(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted "
-                    "AND locktype = 'transactionid' AND transactionid::text = :waited"
-                ),
-                {"waited": transaction},
-            )
-            connection.rollback()
-            if waiting:
-                return
-            time.sleep(0.02)
-    raise AssertionError("nobody came to wait for the locked row")
