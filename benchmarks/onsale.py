@@ -329,16 +329,6 @@ async def baseline(dbname: str, transactions: int, connections: int) -> float:
     return transactions / elapsed
 
 
-def _accepted() -> int:
-    """Connections the server accepts from ordinary users (max_connections less the
-    superuser reserve): the baseline opens no more than that, less a few for the rest."""
-    with psycopg.connect(f"{PG} dbname=postgres") as conn:
-        most = conn.execute("SHOW max_connections").fetchone()
-        reserved = conn.execute("SHOW superuser_reserved_connections").fetchone()
-    assert most is not None and reserved is not None
-    return int(most[0]) - int(reserved[0])
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -402,7 +392,7 @@ def main() -> None:
     buyers = args.buyers or (100 if args.quick else 1000)
     capacity = args.capacity or (50 if args.quick else 500)
 
-    from cloud.db import DEFAULT_POOL, make_engine
+    from cloud.db import DEFAULT_POOL, make_engine, server_connections
     from cloud.migrate import upgrade
 
     dbname = f"bilten_onsale_{uuid.uuid4().hex[:10]}"
@@ -415,6 +405,7 @@ def main() -> None:
         database_url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{dbname}"
         engine = make_engine(database_url)
         upgrade(engine)
+        most, reserved = server_connections(engine)
         engine.dispose()
         # As many connections as each API process may open (BILTEN_DATABASE_POOL).
         pool = int(os.environ.get("BILTEN_DATABASE_POOL") or DEFAULT_POOL)
@@ -469,9 +460,9 @@ def main() -> None:
             server.wait(timeout=60)
             server = None
         over, live = oversold(dbname, type_id)
-        plain = asyncio.run(
-            baseline(dbname, max(out.orders, 1), min(pool * args.workers, _accepted() - 5))
-        )
+        # No more connections than the server accepts, less a few for everyone else.
+        connections = min(pool * args.workers, most - reserved - 5)
+        plain = asyncio.run(baseline(dbname, max(out.orders, 1), connections))
     finally:
         if server is not None:
             server.kill()

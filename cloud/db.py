@@ -119,11 +119,7 @@ def connection_budget(engine: Engine, processes: int, pool: int) -> str | None:
     for superusers), else None. Past that limit a busy sale's requests fail."""
     if engine.dialect.name != "postgresql":
         return None
-    with engine.connect() as connection:
-        most = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
-        reserved = int(
-            connection.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one()
-        )
+    most, reserved = server_connections(engine)
     wanted, accepted = processes * pool, most - reserved
     if wanted <= accepted:
         return None
@@ -138,3 +134,13 @@ def connection_budget(engine: Engine, processes: int, pool: int) -> str | None:
         "clients'. Lower BILTEN_DATABASE_POOL or --workers, raise max_connections, or put "
         "a connection pooler (PgBouncer) in front"
     )
+
+
+def server_connections(engine: Engine) -> tuple[int, int]:
+    """PostgreSQL's max_connections and, of them, those kept for superusers."""
+    with engine.connect() as connection:
+        most = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+        reserved = int(
+            connection.exec_driver_sql("SHOW superuser_reserved_connections").scalar_one()
+        )
+    return most, reserved
