@@ -3,7 +3,8 @@ refunds a payment, and an organizer may cancel or refund an order, which revokes
 tickets.
 
 Lock order, shared with cloud.orders.checkout, cloud.orders.holds and cloud.events.stock so
-that no two transactions can deadlock: the hold or order row first, then ticket types in
+that no two transactions can deadlock: the hold or order row first, then the order's tickets
+in ascending id order (as the venues' manifest reader locks them), then ticket types in
 ascending id order. New and revoked tickets are left unnumbered for the venues' manifests
 (cloud.tickets.changes), so nothing here locks the whole event.
 """

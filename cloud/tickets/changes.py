@@ -38,12 +38,20 @@ _LOCK = (
 )
 _SET_LAST = update(_EVENTS).where(_EVENTS.c.id == _EVENT).values(last_seq=_LAST)
 # One statement, so one snapshot: the changes it sees are numbered last + 1, last + 2, ... in
-# ticket order, with no gap; a change committing meanwhile waits for the next reader.
-_PLACES = (
-    select(_TICKETS.c.id, func.row_number().over(order_by=_TICKETS.c.id).label("place"))
+# ticket order, with no gap; a change committing meanwhile waits for the next reader. Their
+# rows are locked first, in ticket order, as a revocation locks them (cloud.tickets.service):
+# for a big event PostgreSQL may update them in storage order, and two transactions locking
+# the same rows in different orders can deadlock.
+_LOCKED = (
+    select(_TICKETS.c.id)
     .where(*_UNNUMBERED_OF_EVENT)
+    .order_by(_TICKETS.c.id)
+    .with_for_update(key_share=True)
     .subquery()
 )
+_PLACES = select(
+    _LOCKED.c.id, func.row_number().over(order_by=_LOCKED.c.id).label("place")
+).subquery()
 _NUMBER = update(_TICKETS).where(_TICKETS.c.id == _PLACES.c.id).values(seq=_LAST + _PLACES.c.place)
 
 

@@ -115,10 +115,21 @@ class SignedTicket:
 # Built once: every checkout runs them.
 _TICKETS = Ticket.__table__
 _INSERT_TICKETS = insert(_TICKETS).returning(_TICKETS.c.id, sort_by_parameter_order=True)
-# Revokes the live ones of some tickets; returns their ids (see revoke_tickets).
+# Revokes the live ones of some tickets; returns their ids (see revoke_tickets). Their rows
+# are locked first, in ticket order, as the manifest reader locks them (cloud.tickets.changes),
+# whatever order the plan then updates them in: the two cannot deadlock.
+_LOCKING = _TICKETS.alias("locking")
 _REVOKE = (
     update(_TICKETS)
-    .where(_TICKETS.c.id.in_(bindparam("ids", expanding=True)), _TICKETS.c.revoked.is_(False))
+    .where(
+        _TICKETS.c.id.in_(
+            select(_LOCKING.c.id)
+            .where(_LOCKING.c.id.in_(bindparam("ids", expanding=True)))
+            .order_by(_LOCKING.c.id)
+            .with_for_update(key_share=True)
+        ),
+        _TICKETS.c.revoked.is_(False),
+    )
     .values(revoked=True, seq=UNNUMBERED)
     .returning(_TICKETS.c.id)
 )
