@@ -132,6 +132,9 @@ DEFAULT_RULES: Mapping[str, Rule] = {
     # Each code is a text message that costs money; guessing one of a million needs tries.
     "phone_code.account": Rule(3, 3600, "Too many codes sent to this account; try later"),
     "phone_confirm.account": Rule(5, 600, "Too many wrong codes; wait a little, then try again"),
+    # Each ask emails tickets to the address: a few per address, as for password resets.
+    "tickets_again.ip": Rule(20, 3600, "Too many requests for lost tickets from your network"),
+    "tickets_again.address": Rule(3, 3600, "Too many emails of tickets to this address"),
     "checkout.ip": Rule(60, 60, "Too many checkouts from your network"),
     "checkout.account": Rule(20, 60, "Too many checkouts for this email address"),
 }

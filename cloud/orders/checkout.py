@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, insert, select, update
 from sqlalchemy.orm import Session
@@ -231,7 +232,15 @@ def issue_order_tickets(
     if event is None:
         row = session.connection().execute(_EVENT_NOTE, {"event_id": order.event_id}).one()
         event = EventNote(row.name, row.starts_at)
-    _confirm_by_email(session, order, event, tickets, {line.type_id: line.name for line in lines})
+    email_tickets(
+        session,
+        order,
+        event,
+        tickets,
+        {line.type_id: line.name for line in lines},
+        # Sent if and only if the order is paid, once however often the payment is confirmed.
+        idempotency_key=f"order-confirmation:{order.reference}",
+    )
     if commit:
         commit_with(session, [sold_held_seats_change(x.type_id, x.quantity) for x in lines])
         return tickets
@@ -240,34 +249,41 @@ def issue_order_tickets(
     return tickets
 
 
-def _confirm_by_email(
+def email_tickets(
     session: Session,
     order: Order,
     event: EventNote,
-    tickets: list[SignedTicket],
+    tickets: Sequence[SignedTicket | Ticket],
     type_names: dict[int, str],
+    *,
+    idempotency_key: str,
+    again: bool = False,
 ) -> None:
-    """Queue the buyer's tickets by email in the paying transaction: sent if and only if
-    the order is paid, once however often the payment is confirmed."""
+    """Queue the order's ``tickets`` (their QR codes) by email to its buyer, in the caller's
+    transaction: sent only if it commits, once per ``idempotency_key``. ``again`` says the
+    buyer asked for them again (cloud.orders.lost_tickets)."""
+    context: dict[str, Any] = {
+        "order_ref": order.reference,
+        "holder_name": order.buyer_name,
+        "event_name": event.name,
+        "event_starts": to_datetime(event.starts_at).strftime("%Y-%m-%d %H:%M UTC"),
+        "tickets": [
+            {
+                "ticket_id": ticket.ticket_ref,
+                "type_name": type_names.get(ticket.type_id, ""),
+                "token": ticket.token,
+            }
+            for ticket in tickets
+        ],
+    }
+    if again:
+        context["again"] = True
     enqueue_email(
         session,
         to=order.buyer_email,
         template="order_confirmation",
-        context={
-            "order_ref": order.reference,
-            "holder_name": order.buyer_name,
-            "event_name": event.name,
-            "event_starts": to_datetime(event.starts_at).strftime("%Y-%m-%d %H:%M UTC"),
-            "tickets": [
-                {
-                    "ticket_id": ticket.ticket_ref,
-                    "type_name": type_names.get(ticket.type_id, ""),
-                    "token": ticket.token,
-                }
-                for ticket in tickets
-            ],
-        },
-        idempotency_key=f"order-confirmation:{order.reference}",
+        context=context,
+        idempotency_key=idempotency_key,
     )
 
 

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from cloud.access import Access
 from cloud.clock import now_s
-from cloud.deps import Db, OrganizerId, Settings, Shop
-from cloud.orders import holds, service
+from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
+from cloud.orders import holds, lost_tickets, service
 from cloud.orders.checkout import Line, checkout, order_lines, order_tickets
 from cloud.orders.models import Hold, HoldState, Order
 from cloud.orders.payments import PaymentStart, PaymentState, provider_for, provider_lookup
@@ -20,6 +20,8 @@ from cloud.orders.schemas import (
     OrderOut,
     OrderSummary,
     OrderTicketOut,
+    TicketsAgainIn,
+    TicketsAgainOut,
 )
 from cloud.settings import CloudSettings
 from cloud.tickets.models import Ticket
@@ -166,6 +168,24 @@ class ShopController(Controller):
     def order(self, token: FromPath[str], db: Db) -> OrderOut:
         with db:
             return _order_out(db, service.order_for_buyer(db, token))
+
+    @post("/tickets-again", status_code=202, sync_to_thread=True, opt={"access": Access.PUBLIC})
+    def tickets_again(
+        self,
+        data: JSONBody[TicketsAgainIn],
+        db: Db,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+    ) -> TicketsAgainOut:
+        """Email the tickets bought with this address again, for upcoming events. The same
+        answer whether or not it bought any, so nobody learns who did."""
+        rate_limiter.enforce_each(
+            ("tickets_again.ip", client_ip),
+            ("tickets_again.address", data.email.strip().lower()),
+        )
+        with db:
+            lost_tickets.email_tickets_again(db, data.email, now_s())
+        return TicketsAgainOut(detail=lost_tickets.answer(data.email))
 
 
 class EventOrdersController(Controller):

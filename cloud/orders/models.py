@@ -3,7 +3,7 @@ row ids never leave the cloud."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db import Base
@@ -83,6 +83,10 @@ class Order(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     paid_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     cancelled_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+# "Find my tickets" looks a buyer's orders up by address, in any letter case.
+Index("ix_orders_buyer_email_lower", func.lower(Order.buyer_email))
 
 
 class OrderLine(Base):

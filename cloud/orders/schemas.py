@@ -27,6 +27,15 @@ class HoldIn(msgspec.Struct, forbid_unknown_fields=True):
     voucher: Annotated[str, msgspec.Meta(max_length=40)] | None = None
 
 
+class TicketsAgainIn(msgspec.Struct, forbid_unknown_fields=True):
+    # The address the tickets were bought with.
+    email: Email
+
+
+class TicketsAgainOut(msgspec.Struct):
+    detail: str
+
+
 class LineOut(msgspec.Struct):
     type_id: int
     name: str

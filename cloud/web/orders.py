@@ -1,5 +1,5 @@
-"""The buyer's order: its page with a QR code per ticket, the printable PDF, and the pay page
-for card payments.
+"""The buyer's order: its page with a QR code per ticket, the printable PDF, the pay page
+for card payments, and "Find my tickets", which emails a buyer's tickets again.
 
 An order opens with its unguessable token (the one its hold was made with, kept in the URL
 the buyer was sent to), or for the logged-in account that bought it, by its reference under
@@ -16,9 +16,11 @@ from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
-from cloud.deps import Db, Settings
-from cloud.errors import CloudError, NotFound
-from cloud.orders import service
+from cloud.addresses import email_address
+from cloud.clock import now_s
+from cloud.deps import ClientIp, Db, Limiter, Settings
+from cloud.errors import CloudError, InvalidInput, NotFound
+from cloud.orders import lost_tickets, service
 from cloud.orders.models import Order, OrderStatus
 from cloud.orders.payments import STRIPE
 from cloud.timestamps import to_datetime
@@ -54,6 +56,39 @@ class OrderPages(Controller):
             order = service.order_for_buyer(db, token)
             base = f"/orders/{token}"
             return secret_page(_order_html(request, db, order, base, pay_url=f"{base}/pay"))
+
+    @get("/tickets/find", sync_to_thread=True, opt={"access": Access.PUBLIC})
+    def find_form(
+        self, request: Request[Any, Any, Any], current_user: CurrentUser
+    ) -> Response[str]:
+        del current_user  # taken for the nav
+        return _find_page(request, email="", sent=None, errors=[])
+
+    @post("/tickets/find", sync_to_thread=True, opt={"access": Access.PUBLIC})
+    def find(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        data: FormData,
+        db: Db,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+        current_user: CurrentUser,
+    ) -> Response[str]:
+        """Email the tickets bought with the address again (cloud.orders.lost_tickets)."""
+        del current_user
+        email = text(data, "email")
+        try:
+            email_address(email)
+        except InvalidInput:
+            error = "Enter the email address you bought the tickets with, like name@example.org."
+            return _find_page(request, email=email, sent=None, errors=[error], status_code=400)
+        rate_limiter.enforce_each(
+            ("tickets_again.ip", client_ip), ("tickets_again.address", email.lower())
+        )
+        with db:
+            lost_tickets.email_tickets_again(db, email, now_s())
+        return _find_page(request, email=email, sent=lost_tickets.answer(email), errors=[])
 
     @get("/account/orders/{reference:str}", sync_to_thread=True, opt={"access": Access.OWN_ORDER})
     def owned(
@@ -150,6 +185,17 @@ def _awaits_card(order: Order) -> bool:
         order.status == OrderStatus.PENDING
         and order.payment_provider == STRIPE
         and order.payment_ref is not None
+    )
+
+
+def _find_page(
+    request: Request[Any, Any, Any], status_code: int = 200, **context: Any
+) -> Response[str]:
+    return Response(
+        render(request, "shop/find_tickets.html", **context),
+        status_code=status_code,
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "no-store"},
     )
 
 

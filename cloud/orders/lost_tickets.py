@@ -1,0 +1,68 @@
+"""Tickets emailed again to the address they were bought with, for the buyer who lost the
+confirmation and has no account to log in to ("Find my tickets").
+
+Anyone may ask for any address, and the answer never says whether it bought anything: the
+tickets go only to that address, so asking for someone else's sends them nothing they do not
+already have. What a flood of asks could still do (fill someone's inbox) is stopped by the
+rate limits on the routes and by one email per order per :data:`WINDOW_S`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cloud.addresses import email_address
+from cloud.events.models import Event
+from cloud.orders.checkout import EventNote, email_tickets, order_lines, order_tickets
+from cloud.orders.models import Order, OrderStatus
+
+# An order's tickets are emailed again at most once in this long, however often asked.
+WINDOW_S = 600
+# The most recent orders sent at one ask; older ones are rarely what a buyer is looking for.
+MAX_ORDERS = 20
+
+
+def email_tickets_again(session: Session, email: str, now: int) -> int:
+    """Queue, in one transaction, an email for each paid order bought with ``email`` (in any
+    letter case) for an event not yet over, carrying its tickets that are still valid, and
+    commit. Returns how many were queued; callers must not tell the asker (see above).
+    InvalidInput when ``email`` cannot be an address."""
+    address = email_address(email).lower()
+    orders = session.scalars(
+        select(Order)
+        .join(Event, Event.id == Order.event_id)
+        .where(
+            func.lower(Order.buyer_email) == address,
+            Order.status == OrderStatus.PAID,
+            Event.ends_at > now,
+        )
+        .order_by(Order.id.desc())
+        .limit(MAX_ORDERS)
+    ).all()
+    queued = 0
+    for order in reversed(orders):
+        tickets = [ticket for ticket in order_tickets(session, order.id) if not ticket.revoked]
+        if not tickets:
+            continue
+        event = session.get_one(Event, order.event_id)
+        email_tickets(
+            session,
+            order,
+            EventNote(event.name, event.starts_at),
+            tickets,
+            {line.type_id: line.name for line in order_lines(session, order.id)},
+            idempotency_key=f"order-tickets-again:{order.reference}:{now // WINDOW_S}",
+            again=True,
+        )
+        queued += 1
+    session.commit()
+    return queued
+
+
+def answer(email: str) -> str:
+    """What the asker is told, whatever was found."""
+    return (
+        f"If tickets for an upcoming event were bought with {email.strip()}, they are on their "
+        "way to it now. Nothing arrived? Check the spam folder, and the address you used."
+    )

@@ -1,0 +1,72 @@
+""" "Find my tickets" in the web shop: a buyer without an account asks for their tickets again
+by the address they bought with."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import TestClient
+from sqlalchemy import select
+
+from cloud.db import make_engine, make_session_factory
+from cloud.notifications.models import OutboxMessage
+from cloud.settings import CloudSettings
+from tests.cloud.conftest import Setup
+from tests.cloud.web.conftest import Visitor
+
+
+def _tickets_again_to(settings: CloudSettings) -> list[tuple[str, str]]:
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            rows = session.execute(
+                select(OutboxMessage.recipient, OutboxMessage.context).where(
+                    OutboxMessage.template == "order_confirmation"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    return [(to, context["order_ref"]) for to, context in rows if context.get("again")]
+
+
+def test_a_visitor_finds_their_tickets_by_the_address_they_bought_with(
+    visitor: Visitor, client: TestClient[Any], shop: Setup, settings: CloudSettings
+) -> None:
+    hold = client.post(
+        "/api/v1/shop/holds",
+        json={
+            "event_id": shop.event_id,
+            "buyer_email": "ada@example.org",
+            "buyer_name": "Ada",
+            "items": [{"type_id": shop.type_id, "quantity": 1}],
+        },
+    ).json()
+    order = client.post(f"/api/v1/shop/holds/{hold['hold_token']}/checkout").json()
+
+    home = visitor.get("/events")
+    assert '<a href="/tickets/find">Find my tickets</a>' in home.text
+    form = visitor.get("/tickets/find")
+    assert form.status_code == 200
+    assert "Enter the address you bought them with" in " ".join(form.text.split())
+
+    wrong = visitor.submit("/tickets/find", "/tickets/find", {"email": "ada at example"})
+    assert wrong.status_code == 400
+    assert "Enter the email address you bought the tickets with" in wrong.text
+    assert 'value="ada at example"' in wrong.text
+    sent = visitor.submit("/tickets/find", "/tickets/find", {"email": "ada@example.org"})
+    assert sent.status_code == 200
+    assert "they are on their way to it now" in sent.text
+    nobody = visitor.submit("/tickets/find", "/tickets/find", {"email": "bob@example.org"})
+    assert "they are on their way to it now" in nobody.text
+
+    assert _tickets_again_to(settings) == [("ada@example.org", order["reference"])]
+
+
+def test_the_find_page_refuses_a_post_without_its_form_token(
+    visitor: Visitor, settings: CloudSettings
+) -> None:
+    answer = visitor.client.post(
+        "/tickets/find", data={"email": "ada@example.org"}, follow_redirects=False
+    )
+    assert answer.status_code == 403
+    assert _tickets_again_to(settings) == []
