@@ -102,6 +102,18 @@ def test_asking_again_and_again_sends_one_email_then_is_refused(
     assert _queued(settings) == before + 1
 
 
+def test_an_address_with_letters_beyond_a_to_z_is_found_too(
+    shop: Shop, client: TestClient[Any], settings: CloudSettings
+) -> None:
+    sale = shop.sale(general={"capacity": 10})
+    shop.buy(sale.event_id, {sale.types["general"]: 1}, email="JÜRGEN@example.org", name="J")
+    before = _queued(settings)
+
+    assert client.post(AGAIN, json={"email": "JÜRGEN@EXAMPLE.ORG"}).status_code == 202
+
+    assert _queued(settings) == before + 1
+
+
 def test_what_is_not_an_address_is_refused_with_a_reason_and_sends_nothing(
     shop: Shop, client: TestClient[Any], settings: CloudSettings
 ) -> None:
