@@ -29,6 +29,7 @@ from cloud.errors import NotFound
 from cloud.events.models import Event, TicketType
 from cloud.events.stock import commit_with, sell_held_seats, sold_held_seats_change
 from cloud.notifications.outbox import enqueue_email
+from cloud.orders import links
 from cloud.orders.holds import HoldExpired, token_digest
 from cloud.orders.models import Hold, HoldItem, HoldState, Order, OrderLine, OrderStatus
 from cloud.orders.models import OrderTicket as OrderTicketRow
@@ -114,11 +115,14 @@ def checkout(
     token: str,
     provider: PaymentProvider,
     now: int,
+    *,
+    public_url: str | None = None,
 ) -> CheckoutResult:
     """The order of the hold with this token, creating it from a live hold. An order that
     costs nothing is paid at once; otherwise ``provider`` starts the payment and, if it
     takes the money at once, the tickets are issued in the same transaction. Checking out
-    the same hold again returns the same order, and the same payment while it is unpaid."""
+    the same hold again returns the same order, and the same payment while it is unpaid.
+    With ``public_url`` the confirmation email links to the order's page."""
     connection = session.connection()
     items = connection.execute(_LOCK_HOLD, {"token_hash": token_digest(token)}).all()
     if not items:
@@ -131,8 +135,9 @@ def checkout(
         raise HoldExpired("this hold has expired and its tickets went back on sale; hold again")
     lines = tuple(Line(i.type_id, i.type_name, i.quantity, i.unit_price) for i in items)
     total = sum(line.quantity * line.unit_price for line in lines)
+    reference = new_reference()
     order = Order(
-        reference=new_reference(),
+        reference=reference,
         token_hash=hold.token_hash,
         event_id=hold.event_id,
         hold_id=hold.id,
@@ -147,6 +152,7 @@ def checkout(
         created_at=now,
         paid_at=None,
         cancelled_at=None,
+        sealed_token=links.seal_token(master_key, reference, token),
     )
     start = None
     if total > 0:
@@ -174,7 +180,9 @@ def checkout(
         session.commit()
         return CheckoutResult(order, start, lines, [])
     event = EventNote(hold.event_name, hold.event_starts_at)
-    tickets = issue_order_tickets(session, master_key, order, lines, event, commit=True)
+    tickets = issue_order_tickets(
+        session, master_key, order, lines, event, commit=True, public_url=public_url
+    )
     return CheckoutResult(order, start, lines, tickets)
 
 
@@ -212,11 +220,12 @@ def issue_order_tickets(
     event: EventNote | None = None,
     *,
     commit: bool = False,
+    public_url: str | None = None,
 ) -> list[SignedTicket]:
     """Issue a paid order's tickets in the caller's transaction and queue them to the buyer
-    by email, then move its seats from held to sold: the shared stock rows last, each locked
-    for one update and the commit, which with ``commit`` is sent with the updates. ``event``
-    is read when not given."""
+    by email (linking to the order's page when ``public_url`` is given), then move its seats
+    from held to sold: the shared stock rows last, each locked for one update and the commit,
+    which with ``commit`` is sent with the updates. ``event`` is read when not given."""
     tickets = add_signed_tickets(
         session,
         master_key,
@@ -240,6 +249,7 @@ def issue_order_tickets(
         {line.type_id: line.name for line in lines},
         # Sent if and only if the order is paid, once however often the payment is confirmed.
         idempotency_key=f"order-confirmation:{order.reference}",
+        order_url=links.order_url(public_url, master_key, order),
     )
     if commit:
         commit_with(session, [sold_held_seats_change(x.type_id, x.quantity) for x in lines])
@@ -257,11 +267,13 @@ def email_tickets(
     type_names: dict[int, str],
     *,
     idempotency_key: str,
+    order_url: str | None = None,
     again: bool = False,
 ) -> None:
     """Queue the order's ``tickets`` (their QR codes) by email to its buyer, in the caller's
-    transaction: sent only if it commits, once per ``idempotency_key``. ``again`` says the
-    buyer asked for them again (cloud.orders.lost_tickets)."""
+    transaction: sent only if it commits, once per ``idempotency_key``, with a link to the
+    order's page if there is an ``order_url`` (cloud.orders.links). ``again`` says the buyer
+    asked for them again (cloud.orders.lost_tickets)."""
     context: dict[str, Any] = {
         "order_ref": order.reference,
         "holder_name": order.buyer_name,
@@ -276,6 +288,8 @@ def email_tickets(
             for ticket in tickets
         ],
     }
+    if order_url is not None:
+        context["order_url"] = order_url
     if again:
         context["again"] = True
     enqueue_email(

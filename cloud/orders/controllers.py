@@ -161,7 +161,14 @@ class ShopController(Controller):
     def checkout(self, token: FromPath[str], shop: Shop) -> OrderOut:
         settings = shop.settings
         with shop.db:
-            done = checkout(shop.db, settings.master_key, token, provider_for(settings), now_s())
+            done = checkout(
+                shop.db,
+                settings.master_key,
+                token,
+                provider_for(settings),
+                now_s(),
+                public_url=settings.public_url,
+            )
         return _order_view(done.order, done.lines, done.tickets, done.start)
 
     @get("/orders/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
@@ -174,6 +181,7 @@ class ShopController(Controller):
         self,
         data: JSONBody[TicketsAgainIn],
         db: Db,
+        settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
     ) -> TicketsAgainOut:
@@ -184,7 +192,13 @@ class ShopController(Controller):
             ("tickets_again.address", data.email.strip().lower()),
         )
         with db:
-            lost_tickets.email_tickets_again(db, data.email, now_s())
+            lost_tickets.email_tickets_again(
+                db,
+                data.email,
+                now_s(),
+                master_key=settings.master_key,
+                public_url=settings.public_url,
+            )
         return TicketsAgainOut(detail=lost_tickets.answer(data.email))
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
 from cloud.events.models import Event
+from cloud.orders import links
 from cloud.orders.checkout import EventNote, email_tickets, order_lines, order_tickets
 from cloud.orders.models import Order, OrderStatus
 
@@ -23,11 +24,13 @@ WINDOW_S = 600
 MAX_ORDERS = 20
 
 
-def email_tickets_again(session: Session, email: str, now: int) -> int:
+def email_tickets_again(
+    session: Session, email: str, now: int, *, master_key: bytes, public_url: str | None
+) -> int:
     """Queue, in one transaction, an email for each paid order bought with ``email`` (in any
-    letter case) for an event not yet over, carrying its tickets that are still valid, and
-    commit. Returns how many were queued; callers must not tell the asker (see above).
-    InvalidInput when ``email`` cannot be an address."""
+    letter case) for an event not yet over, carrying its tickets that are still valid and a
+    link to its page (cloud.orders.links), and commit. Returns how many were queued; callers
+    must not tell the asker (see above). InvalidInput when ``email`` cannot be an address."""
     address = email_address(email)
     orders = session.scalars(
         select(Order)
@@ -55,6 +58,7 @@ def email_tickets_again(session: Session, email: str, now: int) -> int:
             tickets,
             {line.type_id: line.name for line in order_lines(session, order.id)},
             idempotency_key=f"order-tickets-again:{order.reference}:{now // WINDOW_S}",
+            order_url=links.order_url(public_url, master_key, order),
             again=True,
         )
         queued += 1

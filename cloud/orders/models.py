@@ -3,7 +3,16 @@ row ids never leave the cloud."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cloud.db import Base
@@ -83,6 +92,9 @@ class Order(Base):
     created_at: Mapped[int] = mapped_column(BigInteger)
     paid_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     cancelled_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The buyer's token, sealed with the master key, for the link in emails
+    # (cloud.orders.links); None for orders from before it was kept.
+    sealed_token: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 # "Find my tickets" looks a buyer's orders up by address, in any letter case.

@@ -52,11 +52,16 @@ def _lines(session: Session, order_id: int) -> Sequence[OrderLine]:
     ).all()
 
 
-def _pay(session: Session, master_key: bytes, order: Order, now: int) -> None:
-    """Mark a pending order (locked by the caller) paid and issue its tickets."""
+def _pay(
+    session: Session, master_key: bytes, order: Order, now: int, public_url: str | None
+) -> None:
+    """Mark a pending order (locked by the caller) paid and issue its tickets; their email
+    links to the order's page when ``public_url`` is given."""
     order.status = OrderStatus.PAID
     order.paid_at = now
-    issue_order_tickets(session, master_key, order, order_lines(session, order.id))
+    issue_order_tickets(
+        session, master_key, order, order_lines(session, order.id), public_url=public_url
+    )
 
 
 def _locked_order(session: Session, *conditions: object) -> Order | None:
@@ -69,7 +74,13 @@ def _locked_order(session: Session, *conditions: object) -> Order | None:
 
 
 def confirm_payment(
-    session: Session, master_key: bytes, provider_name: str, payment_ref: str, now: int
+    session: Session,
+    master_key: bytes,
+    provider_name: str,
+    payment_ref: str,
+    now: int,
+    *,
+    public_url: str | None = None,
 ) -> Order:
     """The provider says the payment succeeded (its webhook): issue the tickets. A repeated
     confirmation changes nothing."""
@@ -80,7 +91,7 @@ def confirm_payment(
         session.rollback()
         raise NotFound(f"no {provider_name} payment {payment_ref[:100]!r}")
     if order.status == OrderStatus.PENDING:
-        _pay(session, master_key, order, now)
+        _pay(session, master_key, order, now, public_url)
     elif order.status != OrderStatus.PAID:
         session.rollback()
         raise Conflict(f"order {order.reference} was {order.status} before its payment arrived")
@@ -182,6 +193,8 @@ def apply_payment_event(
     provider: PaymentProvider,
     event: PaymentEvent,
     now: int,
+    *,
+    public_url: str | None = None,
 ) -> PaymentOutcome:
     """Apply a provider's event exactly once, in whatever order events arrive. The event's
     id is recorded in the transaction of its effect: a redelivery changes nothing, and a
@@ -220,7 +233,9 @@ def apply_payment_event(
     record.order_id = order.id
     if event.kind == PaymentEventKind.SUCCEEDED:
         try:
-            outcome = _succeeded(session, master_key, provider, order, event, now=now)
+            outcome = _succeeded(
+                session, master_key, provider, order, event, now=now, public_url=public_url
+            )
         except PaymentProviderError:
             session.rollback()  # unrecorded: the provider's next delivery tries again
             raise
@@ -255,10 +270,11 @@ def _succeeded(
     event: PaymentEvent,
     *,
     now: int,
+    public_url: str | None,
 ) -> PaymentOutcome:
     if order.status == OrderStatus.PENDING:
         if event.amount == order.total and event.currency == order.currency.upper():
-            _pay(session, master_key, order, now)
+            _pay(session, master_key, order, now, public_url)
             return PaymentOutcome.PAID
         # Not what the order costs: no tickets for it, and the money goes back.
         log.warning(

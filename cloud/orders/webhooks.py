@@ -49,7 +49,12 @@ class PaymentWebhookController(Controller):
         event = verified_event(body, stripe_signature, secret)
         with db:
             outcome = apply_payment_event(
-                db, settings.master_key, provider_for(settings, STRIPE), event, now_s()
+                db,
+                settings.master_key,
+                provider_for(settings, STRIPE),
+                event,
+                now_s(),
+                public_url=settings.public_url,
             )
         log.info("stripe event %s (%s): %s", event.event_id, event.type, outcome)
         return WebhookAck(event_id=event.event_id, outcome=outcome)

@@ -79,7 +79,14 @@ class CartPages(Controller):
         del current_user
         try:
             with db:
-                done = checkout(db, settings.master_key, token, provider_for(settings), now_s())
+                done = checkout(
+                    db,
+                    settings.master_key,
+                    token,
+                    provider_for(settings),
+                    now_s(),
+                    public_url=settings.public_url,
+                )
         except holds.HoldExpired as exc:
             with db:
                 hold = holds.hold_by_token(db, token)

@@ -71,6 +71,7 @@ class OrderPages(Controller):
         request: Request[Any, Any, Any],
         data: FormData,
         db: Db,
+        settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
         current_user: CurrentUser,
@@ -87,7 +88,9 @@ class OrderPages(Controller):
             ("tickets_again.ip", client_ip), ("tickets_again.address", email.lower())
         )
         with db:
-            lost_tickets.email_tickets_again(db, email, now_s())
+            lost_tickets.email_tickets_again(
+                db, email, now_s(), master_key=settings.master_key, public_url=settings.public_url
+            )
         return _find_page(request, email=email, sent=lost_tickets.answer(email), errors=[])
 
     @get("/account/orders/{reference:str}", sync_to_thread=True, opt={"access": Access.OWN_ORDER})

@@ -10,7 +10,13 @@ from typing import Any
 import psycopg
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import select
 
+from cloud.db import make_engine, make_session_factory
+from cloud.notifications.outbox import waiting
+from cloud.orders.links import order_url
+from cloud.orders.models import Order
+from cloud.settings import CloudSettings
 from shared.keys import Keyring, VerifyKey
 from shared.messages import KeyFile, decode
 from shared.token import verify_token
@@ -147,6 +153,29 @@ def test_a_buyer_reads_their_order_only_with_their_own_token(
     other = shop.api.signup()
     listed = client.get(f"/api/v1/events/{sale.event_id}/orders", headers=other.headers)
     assert listed.status_code == 404
+
+
+def test_the_confirmation_email_links_to_the_buyers_order_page(
+    shop: Shop, client: TestClient[Any], settings: CloudSettings
+) -> None:
+    sale = shop.sale(general={"capacity": 5})
+    token, order = shop.buy(sale.event_id, {sale.types["general"]: 1})
+
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine)() as session:
+        row = session.scalars(select(Order).where(Order.reference == order["reference"])).one()
+        [email] = [m for m in waiting(session) if m.context.get("order_ref") == order["reference"]]
+    engine.dispose()
+
+    link = email.context["order_url"]
+    assert link == f"{settings.public_url}/orders/{token}"
+    page = client.get(link.removeprefix(settings.public_url))
+    assert page.status_code == 200 and order["reference"] in page.text
+    # The order keeps the token sealed, not readable; under another master key (or once
+    # tampered with) it opens nothing, and an email would go without the link.
+    assert row.sealed_token and token.encode() not in row.sealed_token
+    assert order_url(settings.public_url, settings.master_key, row) == link
+    assert order_url(settings.public_url, secrets.token_bytes(32), row) is None
 
 
 def test_a_refund_revokes_the_tickets_at_the_venue_and_returns_the_seats(

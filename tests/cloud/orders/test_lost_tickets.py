@@ -36,7 +36,7 @@ def test_the_tickets_still_valid_arrive_again_at_the_address_they_were_bought_wi
     sale = shop.sale(general={"capacity": 10})
     general = sale.types["general"]
     ada = {"email": "Ada.Lovelace@Example.org", "name": "Ada Lovelace"}
-    _, kept = shop.buy(sale.event_id, {general: 2}, **ada)
+    token, kept = shop.buy(sale.event_id, {general: 2}, **ada)
     _, refunded = shop.buy(sale.event_id, {general: 1}, **ada)
     shop.buy(sale.event_id, {general: 1}, email="kim@example.org", name="Kim")
     headers = sale.organizer.headers
@@ -64,6 +64,10 @@ def test_the_tickets_still_valid_arrive_again_at_the_address_they_were_bought_wi
     text = message.get_body(("plain",))
     assert text is not None
     assert "here are your tickets again" in text.get_content()
+    link = f"{settings.public_url}/orders/{token}"
+    assert link in text.get_content()
+    page = client.get(link.removeprefix(settings.public_url))
+    assert page.status_code == 200 and kept["reference"] in page.text
     assert lost["ticket_id"] not in text.get_content()
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert [part.get_filename() for part in images] == [f"ticket-{live['ticket_id']}.png"]

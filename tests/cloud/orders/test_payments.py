@@ -77,7 +77,12 @@ def test_a_confirmed_payment_issues_the_tickets_once(
     for _ in range(3):  # webhooks arrive more than once
         with sessions() as session:
             confirm_payment(
-                session, settings.master_key, "later", f"pay_{order.reference}", now_s()
+                session,
+                settings.master_key,
+                "later",
+                f"pay_{order.reference}",
+                now_s(),
+                public_url="https://tickets.example",
             )
 
     paid = client.get(f"/api/v1/shop/orders/{token}").json()
@@ -94,6 +99,8 @@ def test_a_confirmed_payment_issues_the_tickets_once(
     assert sorted(t["token"] for t in email.context["tickets"]) == sorted(
         t["token"] for t in paid["tickets"]
     )
+    # Confirmed long after checkout, it still links to the buyer's own order page.
+    assert email.context["order_url"] == f"https://tickets.example/orders/{token}"
 
 
 def test_a_failed_payment_puts_the_seats_back(
