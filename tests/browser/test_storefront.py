@@ -4,6 +4,7 @@ the payment) and once with the embedded local provider the demo uses."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,12 +13,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from cloud.db import make_engine
+from cloud.db import make_engine, make_session_factory
 from cloud.migrate import upgrade
 from cloud.settings import CloudSettings
 from tests.browser.conftest import save_screenshot
+from tests.cloud.notifications.conftest import Clock, SmtpSink, make_delivery, running_smtp
 from tests.cloud.stripe_support import WEBHOOK_PATH, LocalStripe, localstripe, stripe_settings
 from tests.cloud_harness import Cloud, Organizer
+from tests.support import free_port
 
 try:
     from playwright.sync_api import expect
@@ -25,7 +28,7 @@ except ImportError:  # the chromium fixture skips loudly, or fails on CI
     expect = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 __all__ = ["localstripe"]  # the fixture, used by name
 
@@ -43,8 +46,8 @@ class Shop:
         return self.cloud.url
 
 
-def _open_shop(settings: CloudSettings) -> Iterator[Shop]:
-    cloud = Cloud(settings)
+def _open_shop(settings: CloudSettings, port: int | None = None) -> Iterator[Shop]:
+    cloud = Cloud(settings) if port is None else Cloud(settings, port)
     cloud.start()
     organizer = Organizer(cloud)
     try:
@@ -86,13 +89,16 @@ def stripe_shop_cloud(localstripe: LocalStripe, tmp_path: Path) -> Iterator[Shop
 @pytest.fixture
 def local_shop_cloud(tmp_path: Path) -> Iterator[Shop]:
     # The demo's settings: SQLite, the local provider, Secure cookies (Chromium keeps them on
-    # a loopback address even over plain http).
-    settings = CloudSettings.embedded(tmp_path / "cloud")
+    # a loopback address even over plain http); links in emails point at this server.
+    port = free_port()
+    settings = dataclasses.replace(
+        CloudSettings.embedded(tmp_path / "cloud"), public_url=f"http://127.0.0.1:{port}"
+    )
     engine = make_engine(settings.database_url)
     upgrade(engine)
     engine.dispose()
     assert settings.payment_provider == "local" and settings.cookie_secure
-    yield from _open_shop(settings)
+    yield from _open_shop(settings, port)
 
 
 def _find_and_reserve(page: Page, shop: Shop) -> None:
@@ -204,3 +210,38 @@ def test_a_buyer_pays_with_the_local_provider_and_gets_two_tickets(
     # The phone-sized layout still shows every code.
     page.set_viewport_size({"width": 390, "height": 844})
     expect(page.locator("svg.qr").first).to_be_visible()
+
+
+def test_a_buyer_who_lost_the_email_finds_the_tickets_and_opens_the_emailed_link(
+    page: Page, chromium: Browser, local_shop_cloud: Shop
+) -> None:
+    assert expect is not None
+    _find_and_reserve(page, local_shop_cloud)
+    page.get_by_role("button", name="Pay €50.00").click()
+    expect(page.get_by_role("heading", name=f"Your tickets for {EVENT_NAME}")).to_be_visible()
+    page.close()  # the tab and its address are gone, and so is the confirmation email
+
+    # Later, on the phone, with nothing but the address the tickets were bought with.
+    later = chromium.new_context(viewport={"width": 390, "height": 844}).new_page()
+    later.set_default_timeout(15_000)
+    later.goto(f"{local_shop_cloud.url}/events")
+    later.get_by_role("link", name="Find my tickets").click()
+    later.get_by_label("Email").fill("ada@example.org")
+    later.get_by_role("button", name="Email my tickets").click()
+    expect(later.get_by_text("they are on their way to it now")).to_be_visible()
+    save_screenshot(later, "find-my-tickets.png")
+
+    settings = local_shop_cloud.cloud.settings
+    engine = make_engine(settings.database_url)
+    with running_smtp(SmtpSink()) as smtp:
+        make_delivery(make_session_factory(engine), smtp, Clock()).run_pass()
+    engine.dispose()
+    texts = [received.message.get_body(("plain",)) for received in smtp.sink.received]
+    [again] = [t.get_content() for t in texts if t and "tickets again" in t.get_content()]
+    link = re.search(r"http://127\.0\.0\.1:\d+/orders/\S+", again)
+    assert link is not None, again
+
+    later.goto(link.group(0))
+    expect(later.get_by_role("heading", name=f"Your tickets for {EVENT_NAME}")).to_be_visible()
+    expect(later.locator("svg.qr")).to_have_count(2)
+    later.context.close()
