@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
+from cloud.addresses import email_address
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
 from cloud.orders import holds, lost_tickets, service
@@ -180,26 +183,30 @@ class ShopController(Controller):
     def tickets_again(
         self,
         data: JSONBody[TicketsAgainIn],
-        db: Db,
+        state: State,
         settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
-    ) -> TicketsAgainOut:
+    ) -> Response[TicketsAgainOut]:
         """Email the tickets bought with this address again, for upcoming events. The same
-        answer whether or not it bought any, so nobody learns who did."""
+        answer, as fast, whether or not it bought any: the emails are queued after it."""
+        email_address(data.email)
         rate_limiter.enforce_each(
             ("tickets_again.ip", client_ip),
             ("tickets_again.address", data.email.strip().lower()),
         )
-        with db:
-            lost_tickets.email_tickets_again(
-                db,
+        return Response(
+            TicketsAgainOut(detail=lost_tickets.answer(data.email)),
+            status_code=202,
+            background=BackgroundTask(
+                lost_tickets.email_tickets_again_later,
+                state.session_factory,
                 data.email,
                 now_s(),
                 master_key=settings.master_key,
                 public_url=settings.public_url,
-            )
-        return TicketsAgainOut(detail=lost_tickets.answer(data.email))
+            ),
+        )
 
 
 class EventOrdersController(Controller):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
@@ -70,13 +72,14 @@ class OrderPages(Controller):
         *,
         request: Request[Any, Any, Any],
         data: FormData,
-        db: Db,
+        state: State,
         settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
         current_user: CurrentUser,
     ) -> Response[str]:
-        """Email the tickets bought with the address again (cloud.orders.lost_tickets)."""
+        """Email the tickets bought with the address again (cloud.orders.lost_tickets), once
+        the page has gone."""
         del current_user
         email = text(data, "email")
         try:
@@ -87,11 +90,16 @@ class OrderPages(Controller):
         rate_limiter.enforce_each(
             ("tickets_again.ip", client_ip), ("tickets_again.address", email.lower())
         )
-        with db:
-            lost_tickets.email_tickets_again(
-                db, email, now_s(), master_key=settings.master_key, public_url=settings.public_url
-            )
-        return _find_page(request, email=email, sent=lost_tickets.answer(email), errors=[])
+        page = _find_page(request, email=email, sent=lost_tickets.answer(email), errors=[])
+        page.background = BackgroundTask(
+            lost_tickets.email_tickets_again_later,
+            state.session_factory,
+            email,
+            now_s(),
+            master_key=settings.master_key,
+            public_url=settings.public_url,
+        )
+        return page
 
     @get("/account/orders/{reference:str}", sync_to_thread=True, opt={"access": Access.OWN_ORDER})
     def owned(
