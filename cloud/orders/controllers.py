@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 from litestar import Controller, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
 from cloud.addresses import email_address
+from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
 from cloud.orders import holds, lost_tickets, service
@@ -198,13 +199,16 @@ class ShopController(Controller):
         return Response(
             TicketsAgainOut(detail=lost_tickets.answer(data.email)),
             status_code=202,
-            background=BackgroundTask(
-                lost_tickets.email_tickets_again_later,
+            background=after_answer(
                 state.session_factory,
-                data.email,
-                now_s(),
-                master_key=settings.master_key,
-                public_url=settings.public_url,
+                "emailing tickets again",
+                partial(
+                    lost_tickets.email_tickets_again,
+                    email=data.email,
+                    now=now_s(),
+                    master_key=settings.master_key,
+                    public_url=settings.public_url,
+                ),
             ),
         )
 

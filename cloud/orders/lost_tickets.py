@@ -5,26 +5,20 @@ Anyone may ask for any address, and the answer never says whether it bought anyt
 tickets go only to that address, so asking for someone else's sends them nothing they do not
 already have. What a flood of asks could still do (fill someone's inbox) is stopped by the
 rate limits on the routes and by one email per order per :data:`WINDOW_S`. The routes answer
-before looking anything up (:func:`email_tickets_again_later`), so neither the answer nor its
-timing says whether the address bought anything.
+before looking anything up (cloud.after_answer), so neither the answer nor its timing says
+whether the address bought anything.
 """
 
 from __future__ import annotations
 
-import logging
-
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
-from cloud.errors import CloudError
 from cloud.events.models import Event
 from cloud.orders import links
 from cloud.orders.checkout import EventNote, email_tickets, order_lines, order_tickets
 from cloud.orders.models import Order, OrderStatus
-
-log = logging.getLogger("bilten.cloud.orders")
 
 # An order's tickets are emailed again at most once in this long, however often asked.
 WINDOW_S = 600
@@ -80,21 +74,3 @@ def answer(email: str) -> str:
         f"If tickets for an upcoming event were bought with {email.strip()}, they are on their "
         "way to it now. Nothing arrived? Check the spam folder, and the address you used."
     )
-
-
-def email_tickets_again_later(
-    sessions: sessionmaker[Session],
-    email: str,
-    now: int,
-    *,
-    master_key: bytes,
-    public_url: str | None,
-) -> None:
-    """:func:`email_tickets_again` in a session of its own, for a task that runs after the
-    answer has gone (the caller has checked the address). A failure is logged: the asker
-    was told nothing that it makes untrue, and may ask again."""
-    try:
-        with sessions() as session:
-            email_tickets_again(session, email, now, master_key=master_key, public_url=public_url)
-    except (SQLAlchemyError, CloudError):
-        log.exception("emailing tickets again failed")

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post, put
+from functools import partial
+
+from litestar import Controller, Response, delete, get, post, put
+from litestar.datastructures import State
 from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
+from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import USER_DEPENDENCIES, ClientIp, CurrentUser, Db, Limiter, Settings
 from cloud.orgs.service import organisations_of
@@ -112,17 +116,31 @@ class AuthController(Controller):
     def password_reset(
         self,
         data: JSONBody[ResetRequestIn],
-        db: Db,
+        state: State,
         settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
-    ) -> None:
-        """Email a reset link; the same answer whether or not the account exists."""
+    ) -> Response[None]:
+        """Email a reset link; the same answer, as fast, whether or not the account exists:
+        the account is looked up after it."""
         rate_limiter.enforce_each(
             ("password_reset.ip", client_ip),
             ("password_reset.account", service.normal_email(data.email)),
         )
-        service.request_password_reset(db, data.email, settings.public_url, now_s())
+        return Response(
+            None,
+            status_code=202,
+            background=after_answer(
+                state.session_factory,
+                "a password reset",
+                partial(
+                    service.request_password_reset,
+                    email=data.email,
+                    public_url=settings.public_url,
+                    now=now_s(),
+                ),
+            ),
+        )
 
     @post(
         "/password-reset/confirm",

@@ -7,14 +7,17 @@ had, so a session id planted before the login is worth nothing after it."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.params import QueryParameter
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
+from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError
@@ -280,7 +283,7 @@ class AccountPages(Controller):
         *,
         request: Request[Any, Any, Any],
         data: FormData,
-        db: Db,
+        state: State,
         settings: Settings,
         rate_limiter: Limiter,
         client_ip: ClientIp,
@@ -297,9 +300,19 @@ class AccountPages(Controller):
             )
         # Each request sends an email: limited like logins, so nobody can flood an inbox.
         rate_limiter.enforce_each(("login.ip", client_ip), ("login.account", email.lower()))
-        with db:
-            service.request_password_reset(db, email, settings.public_url, now_s())
-        return _page(request, "account/forgot.html", sent=True, email=email, errors=[])
+        page = _page(request, "account/forgot.html", sent=True, email=email, errors=[])
+        # The account is looked up once the page has gone: its timing tells nobody either.
+        page.background = after_answer(
+            state.session_factory,
+            "a password reset",
+            partial(
+                service.request_password_reset,
+                email=email,
+                public_url=settings.public_url,
+                now=now_s(),
+            ),
+        )
+        return page
 
     @get("/reset", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def reset_form(

@@ -8,10 +8,10 @@ the buyer was sent to), or for the logged-in account that bought it, by its refe
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import Redirect
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cloud.access import Access
 from cloud.addresses import email_address
+from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError, InvalidInput, NotFound
@@ -91,13 +92,16 @@ class OrderPages(Controller):
             ("tickets_again.ip", client_ip), ("tickets_again.address", email.lower())
         )
         page = _find_page(request, email=email, sent=lost_tickets.answer(email), errors=[])
-        page.background = BackgroundTask(
-            lost_tickets.email_tickets_again_later,
+        page.background = after_answer(
             state.session_factory,
-            email,
-            now_s(),
-            master_key=settings.master_key,
-            public_url=settings.public_url,
+            "emailing tickets again",
+            partial(
+                lost_tickets.email_tickets_again,
+                email=email,
+                now=now_s(),
+                master_key=settings.master_key,
+                public_url=settings.public_url,
+            ),
         )
         return page
 

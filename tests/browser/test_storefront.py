@@ -17,6 +17,7 @@ from cloud.db import make_engine, make_session_factory
 from cloud.migrate import upgrade
 from cloud.settings import CloudSettings
 from tests.browser.conftest import save_screenshot
+from tests.cloud.locks import eventually
 from tests.cloud.notifications.conftest import Clock, SmtpSink, make_delivery, running_smtp
 from tests.cloud.stripe_support import WEBHOOK_PATH, LocalStripe, localstripe, stripe_settings
 from tests.cloud_harness import Cloud, Organizer
@@ -233,13 +234,19 @@ def test_a_buyer_who_lost_the_email_finds_the_tickets_and_opens_the_emailed_link
 
     settings = local_shop_cloud.cloud.settings
     engine = make_engine(settings.database_url)
+
+    def again() -> list[str]:
+        texts = [received.message.get_body(("plain",)) for received in smtp.sink.received]
+        return [t.get_content() for t in texts if t and "tickets again" in t.get_content()]
+
     with running_smtp(SmtpSink()) as smtp:
-        make_delivery(make_session_factory(engine), smtp, Clock()).run_pass()
+        delivery = make_delivery(make_session_factory(engine), smtp, Clock())
+        # The email is queued just after the page was sent (cloud.after_answer).
+        assert eventually(lambda: delivery.run_pass() is not None and bool(again()))
     engine.dispose()
-    texts = [received.message.get_body(("plain",)) for received in smtp.sink.received]
-    [again] = [t.get_content() for t in texts if t and "tickets again" in t.get_content()]
-    link = re.search(r"http://127\.0\.0\.1:\d+/orders/\S+", again)
-    assert link is not None, again
+    [text] = again()
+    link = re.search(r"http://127\.0\.0\.1:\d+/orders/\S+", text)
+    assert link is not None, text
 
     later.goto(link.group(0))
     expect(later.get_by_role("heading", name=f"Your tickets for {EVENT_NAME}")).to_be_visible()

@@ -31,6 +31,7 @@ import pytest
 
 from shared.cli import main as bilten
 from shared.messages import PairResponse, ScanBatch, decode, encode
+from tests.cloud.locks import eventually
 from tests.cloud.notifications.conftest import SmtpServer
 from tests.cloud.stripe_support import WEBHOOK_PATH, LocalStripe, intent_of
 from tests.conftest import CloudSchemas
@@ -247,6 +248,8 @@ def _drive(
         found.add("page session cookie", http.cookies.get("bilten_session"))
         assert buyer in http.get("/account").text
         _ok(http.post("/api/v1/auth/password-reset", json={"email": buyer}), 202)
+        # The reset link is queued just after the answer (cloud.after_answer).
+        assert eventually(lambda: len(_outbox_tokens(database_url, "password_reset")) == 1)
         (reset_token,) = _outbox_tokens(database_url, "password_reset")
         found.add("password reset token", reset_token)
         assert http.get("/account/reset", params={"token": reset_token}).status_code == 200

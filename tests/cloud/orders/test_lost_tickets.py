@@ -5,8 +5,6 @@ and the answer never tells who bought anything."""
 from __future__ import annotations
 
 import io
-import sqlite3
-import time
 from typing import Any
 
 import httpx
@@ -19,6 +17,7 @@ from sqlalchemy import func, select
 from cloud.db import make_engine, make_session_factory
 from cloud.notifications.models import OutboxMessage
 from cloud.settings import CloudSettings
+from tests.cloud.locks import eventually, sqlite_write_locked
 from tests.cloud.notifications.conftest import Clock, SmtpSink, make_delivery, running_smtp
 from tests.cloud.orders.conftest import Shop
 from tests.cloud_harness import Cloud
@@ -105,20 +104,12 @@ def test_the_answer_comes_before_anything_is_looked_up_or_queued(
     cloud = Cloud(settings)
     cloud.start()
     try:
-        # Another writer holds the database: queuing the email has to wait for it...
-        blocker = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
-        blocker.execute("BEGIN IMMEDIATE")
-        try:
-            # ...and the answer does not: it says the same, as fast, whatever is found.
+        # Another writer holds the database: queuing the email has to wait for it, and the
+        # answer does not: it says the same, as fast, whatever is found.
+        with sqlite_write_locked(settings.database_url):
             answer = httpx.post(f"{cloud.url}{AGAIN}", json={"email": "ada@example.org"}, timeout=5)
             assert answer.status_code == 202, answer.text
-        finally:
-            blocker.rollback()
-            blocker.close()
-        deadline = time.monotonic() + 20
-        while _queued(settings) == before and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _queued(settings) == before + 1
+        assert eventually(lambda: _queued(settings) == before + 1)
     finally:
         cloud.stop()
 

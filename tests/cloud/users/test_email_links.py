@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import httpx
+import pytest
 from litestar.testing import TestClient
 
 from cloud.app import create_app
@@ -13,7 +15,9 @@ from cloud.db import make_engine, make_session_factory
 from cloud.ratelimit import Rule
 from cloud.settings import CloudSettings
 from cloud.users.sessions import session_user, start_session
+from tests.cloud.locks import eventually, sqlite_write_locked
 from tests.cloud.users.support import emails, link_token
+from tests.cloud_harness import Cloud
 
 
 def _signup(client: TestClient[Any], email: str) -> dict[str, Any]:
@@ -132,6 +136,28 @@ def test_a_reset_for_an_unknown_address_answers_the_same_and_sends_nothing(
 
     assert r.status_code == 202
     assert emails(settings, "nobody@example.org", "password_reset") == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_reset_is_answered_before_the_account_is_looked_up(
+    client: TestClient[Any], settings: CloudSettings
+) -> None:
+    _signup(client, "ida@example.org")
+    cloud = Cloud(settings)
+    cloud.start()
+    try:
+        # Another writer holds the database: the reset link has to wait for it, the answer
+        # does not, so its timing tells nobody whether the account exists.
+        with sqlite_write_locked(settings.database_url):
+            answer = httpx.post(
+                f"{cloud.url}/api/v1/auth/password-reset",
+                json={"email": "ida@example.org"},
+                timeout=5,
+            )
+            assert answer.status_code == 202, answer.text
+        assert eventually(lambda: len(emails(settings, "ida@example.org", "password_reset")) == 1)
+    finally:
+        cloud.stop()
 
 
 def test_reset_emails_to_one_address_are_rate_limited(settings: CloudSettings) -> None:
