@@ -206,12 +206,8 @@ def _awaits_card(order: Order) -> bool:
 def _find_page(
     request: Request[Any, Any, Any], status_code: int = 200, **context: Any
 ) -> Response[str]:
-    return Response(
-        render(request, "shop/find_tickets.html", **context),
-        status_code=status_code,
-        media_type=MediaType.HTML,
-        headers={"Cache-Control": "no-store"},
-    )
+    # It shows the address typed in: kept by no cache.
+    return secret_page(render(request, "shop/find_tickets.html", **context), status_code)
 
 
 def _owned(db: Session, user_id: int, reference: str) -> Order:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from cloud.db import make_engine, make_session_factory
 from cloud.notifications.models import OutboxMessage
 from cloud.settings import CloudSettings
-from tests.cloud.conftest import Setup
+from tests.cloud.conftest import Api, Setup
+from tests.cloud.orders.conftest import Shop
 from tests.cloud.web.conftest import Visitor
 
 
@@ -30,18 +31,10 @@ def _tickets_again_to(settings: CloudSettings) -> list[tuple[str, str]]:
 
 
 def test_a_visitor_finds_their_tickets_by_the_address_they_bought_with(
-    visitor: Visitor, client: TestClient[Any], shop: Setup, settings: CloudSettings
+    visitor: Visitor, client: TestClient[Any], api: Api, shop: Setup, settings: CloudSettings
 ) -> None:
-    hold = client.post(
-        "/api/v1/shop/holds",
-        json={
-            "event_id": shop.event_id,
-            "buyer_email": "ada@example.org",
-            "buyer_name": "Ada",
-            "items": [{"type_id": shop.type_id, "quantity": 1}],
-        },
-    ).json()
-    order = client.post(f"/api/v1/shop/holds/{hold['hold_token']}/checkout").json()
+    buyer = Shop(client, api)
+    _, order = buyer.buy(shop.event_id, {shop.type_id: 1}, email="ada@example.org", name="Ada")
 
     home = visitor.get("/events")
     assert '<a href="/tickets/find">Find my tickets</a>' in home.text
