@@ -200,13 +200,17 @@ def test_a_card_that_needs_the_banks_check_pays_after_the_buyer_confirms(
     _has_two_tickets_and_a_pdf(page, tmp_path)
 
 
+def _buy_with_the_local_provider(page: Page, shop: Shop) -> None:
+    assert expect is not None
+    _find_and_reserve(page, shop)
+    page.get_by_role("button", name="Pay €50.00").click()
+    expect(page.get_by_role("heading", name=f"Your tickets for {EVENT_NAME}")).to_be_visible()
+
+
 def test_a_buyer_pays_with_the_local_provider_and_gets_two_tickets(
     page: Page, local_shop_cloud: Shop, tmp_path: Path
 ) -> None:
-    assert expect is not None
-    _find_and_reserve(page, local_shop_cloud)
-    page.get_by_role("button", name="Pay €50.00").click()
-    expect(page.get_by_role("heading", name=f"Your tickets for {EVENT_NAME}")).to_be_visible()
+    _buy_with_the_local_provider(page, local_shop_cloud)
     _has_two_tickets_and_a_pdf(page, tmp_path)
     # The phone-sized layout still shows every code.
     page.set_viewport_size({"width": 390, "height": 844})
@@ -216,10 +220,7 @@ def test_a_buyer_pays_with_the_local_provider_and_gets_two_tickets(
 def test_a_buyer_who_lost_the_email_finds_the_tickets_and_opens_the_emailed_link(
     page: Page, chromium: Browser, local_shop_cloud: Shop
 ) -> None:
-    assert expect is not None
-    _find_and_reserve(page, local_shop_cloud)
-    page.get_by_role("button", name="Pay €50.00").click()
-    expect(page.get_by_role("heading", name=f"Your tickets for {EVENT_NAME}")).to_be_visible()
+    _buy_with_the_local_provider(page, local_shop_cloud)
     page.close()  # the tab and its address are gone, and so is the confirmation email
 
     # Later, on the phone, with nothing but the address the tickets were bought with.
