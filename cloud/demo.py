@@ -34,6 +34,8 @@ MANAGER_PASSWORD = "demo-manager-pass"  # noqa: S105 - printed for the demo user
 ADMIN_EMAIL = "admin@demo.bilten.test"
 ADMIN_PASSWORD = "demo-admin-pass"  # noqa: S105 - printed for the demo user on purpose
 SEED_FILE = "demo.json"
+# Where the demo hall stands: its events are shown in Zagreb time (CET/CEST).
+DEMO_TIME_ZONE = "Europe/Zagreb"
 
 _FIRST = [
     "Ana", "Luka", "Mia", "Ivan", "Sara", "Marko", "Lena", "Filip", "Eva", "Nikola", "Maja",
@@ -224,7 +226,10 @@ def _seed(cloud: str, data: Path, progress: Callable[[str], None]) -> Seeded:
     numbers = itertools.count(100_001)
     with httpx.Client(base_url=cloud, timeout=30) as http:
         _login(http)
-        venue = _check(http.post("/api/v1/venues", json={"name": "Demo Hall"}), "venue")
+        venue = _check(
+            http.post("/api/v1/venues", json={"name": "Demo Hall", "timezone": DEMO_TIME_ZONE}),
+            "venue",
+        )
         start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
         seeded = Seeded(venue_key=str(venue["api_key"]), events=[])
         keyring = Keyring()

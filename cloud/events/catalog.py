@@ -29,6 +29,8 @@ class EventCard:
     starts_at: datetime
     ends_at: datetime
     venue_name: str
+    # The venue's time zone, which buyers read its times in (cloud.venues.zones).
+    timezone: str
     # The cheapest ticket type's price and currency; None while the event has no types.
     lowest_price: int | None
     currency: str | None
@@ -62,6 +64,7 @@ class EventPage:
     starts_at: datetime
     ends_at: datetime
     venue_name: str
+    timezone: str
     image: str | None
     thumbnail: str | None
     ticket_types: tuple[PageTicketType, ...]
@@ -82,7 +85,7 @@ def published_events(
     """Published events not yet ended, soonest first; ``query`` matches (in any case) part of
     the name, the description or the venue's name."""
     statement = (
-        select(Event, Venue.name)
+        select(Event, Venue.name, Venue.timezone)
         .join(Venue, Venue.id == Event.venue_id)
         .join(Organisation, Organisation.id == Event.organizer_id)
         .where(*ON_SALE, Event.ends_at > now)
@@ -102,13 +105,23 @@ def published_events(
             )
         )
     rows = session.execute(statement).all()
-    types = _types_of(session, [event.id for event, _ in rows])
-    stale = _stale_seats(session, [event.id for event, _ in rows], now)
-    return [_card(event, venue, types.get(event.id, []), stale, now) for event, venue in rows]
+    ids = [event.id for event, _, _ in rows]
+    types = _types_of(session, ids)
+    stale = _stale_seats(session, ids, now)
+    return [
+        _card(event, venue, types.get(event.id, []), stale, now, zone=zone)
+        for event, venue, zone in rows
+    ]
 
 
 def _card(
-    event: Event, venue: str, types: Sequence[TicketType], stale: dict[int, int], now: int
+    event: Event,
+    venue: str,
+    types: Sequence[TicketType],
+    stale: dict[int, int],
+    now: int,
+    *,
+    zone: str,
 ) -> EventCard:
     cheapest = min(types, key=lambda row: (row.price, row.id), default=None)
     return EventCard(
@@ -118,6 +131,7 @@ def _card(
         starts_at=to_datetime(event.starts_at),
         ends_at=to_datetime(event.ends_at),
         venue_name=venue,
+        timezone=zone,
         lowest_price=None if cheapest is None else cheapest.price,
         currency=None if cheapest is None else cheapest.currency,
         available=any(
@@ -178,6 +192,7 @@ def _event_page_query() -> Select[Any]:
             Event.image,
             Event.image_thumbnail,
             Venue.name.label("venue_name"),
+            Venue.timezone,
             TicketType.id.label("type_id"),
             TicketType.name.label("type_name"),
             TicketType.price,
@@ -219,6 +234,7 @@ def event_page(session: Session, event_id: int, now: int) -> EventPage | None:
         starts_at=to_datetime(first.starts_at),
         ends_at=to_datetime(first.ends_at),
         venue_name=first.venue_name,
+        timezone=first.timezone,
         image=first.image,
         thumbnail=first.image_thumbnail,
         ticket_types=tuple(

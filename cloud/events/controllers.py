@@ -69,6 +69,7 @@ def storefront_reader(
             ends_at=page.ends_at,
             description=page.description,
             venue_name=page.venue_name,
+            timezone=page.timezone,
             image_url=_url(store, page.image),
             image_sizes=_sizes(store, page.image),
             ticket_types=[
@@ -324,6 +325,7 @@ class StorefrontController(Controller):
                 starts_at=card.starts_at,
                 ends_at=card.ends_at,
                 venue_name=card.venue_name,
+                timezone=card.timezone,
                 lowest_price=card.lowest_price,
                 currency=card.currency,
                 available=card.available,

@@ -158,6 +158,8 @@ class Storefront(msgspec.Struct):
     ticket_types: list[OnSaleType]
     description: str = ""
     venue_name: str = ""
+    # The venue's IANA time zone, in which its times are meant to be read.
+    timezone: str = "UTC"
     image_url: str | None = None
     image_sizes: list[ImageSize] = msgspec.field(default_factory=list)
 
@@ -170,6 +172,8 @@ class EventCardOut(msgspec.Struct):
     starts_at: datetime
     ends_at: datetime
     venue_name: str
+    # The venue's IANA time zone, in which its times are meant to be read.
+    timezone: str
     # The cheapest ticket and its currency; None when nothing is priced yet.
     lowest_price: int | None
     currency: str | None

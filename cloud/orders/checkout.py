@@ -37,6 +37,8 @@ from cloud.orders.payments import FREE, PaymentProvider, PaymentStart, PaymentSt
 from cloud.tickets.models import Ticket
 from cloud.tickets.service import SignedTicket, add_signed_tickets
 from cloud.timestamps import to_datetime
+from cloud.venues import zones
+from cloud.venues.models import Venue
 
 # No 0/O or 1/I: people read references aloud at the gate and over the phone.
 _REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -58,6 +60,7 @@ _LOCK_HOLD = (
         Hold.expires_at,
         Event.name.label("event_name"),
         Event.starts_at.label("event_starts_at"),
+        Venue.timezone,
         HoldItem.type_id,
         TicketType.name.label("type_name"),
         HoldItem.quantity,
@@ -65,6 +68,7 @@ _LOCK_HOLD = (
         TicketType.currency,
     )
     .join(Event, Event.id == Hold.event_id)
+    .join(Venue, Venue.id == Event.venue_id)
     .join(HoldItem, HoldItem.hold_id == Hold.id)
     .join(TicketType, TicketType.id == HoldItem.type_id)
     .where(Hold.token_hash == bindparam("token_hash", type_=String))
@@ -79,8 +83,10 @@ _CHECKED_OUT = (
 _INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
 _INSERT_LINES = insert(OrderLine.__table__)
 _INSERT_ORDER_TICKETS = insert(OrderTicketRow.__table__)
-_EVENT_NOTE = select(Event.name, Event.starts_at).where(
-    Event.id == bindparam("event_id", type_=Integer)
+_EVENT_NOTE = (
+    select(Event.name, Event.starts_at, Venue.timezone)
+    .join(Venue, Venue.id == Event.venue_id)
+    .where(Event.id == bindparam("event_id", type_=Integer))
 )
 
 
@@ -179,7 +185,7 @@ def checkout(
     if not paid:
         session.commit()
         return CheckoutResult(order, start, lines, [])
-    event = EventNote(hold.event_name, hold.event_starts_at)
+    event = EventNote(hold.event_name, hold.event_starts_at, hold.timezone)
     tickets = issue_order_tickets(
         session, master_key, order, lines, event, commit=True, public_url=public_url
     )
@@ -210,6 +216,8 @@ class EventNote:
 
     name: str
     starts_at: int
+    # The venue's time zone, which the start is written in.
+    timezone: str
 
 
 def issue_order_tickets(
@@ -240,7 +248,7 @@ def issue_order_tickets(
     )
     if event is None:
         row = session.connection().execute(_EVENT_NOTE, {"event_id": order.event_id}).one()
-        event = EventNote(row.name, row.starts_at)
+        event = EventNote(row.name, row.starts_at, row.timezone)
     email_tickets(
         session,
         order,
@@ -278,7 +286,7 @@ def email_tickets(
         "order_ref": order.reference,
         "holder_name": order.buyer_name,
         "event_name": event.name,
-        "event_starts": to_datetime(event.starts_at).strftime("%Y-%m-%d %H:%M UTC"),
+        "event_starts": zones.wall_clock(to_datetime(event.starts_at), event.timezone),
         "tickets": [
             {
                 "ticket_id": ticket.ticket_ref,

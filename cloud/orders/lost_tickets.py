@@ -19,6 +19,7 @@ from cloud.events.models import Event
 from cloud.orders import links
 from cloud.orders.checkout import EventNote, email_tickets, order_lines, order_tickets
 from cloud.orders.models import Order, OrderStatus
+from cloud.venues.models import Venue
 
 # An order's tickets are emailed again at most once in this long, however often asked.
 WINDOW_S = 600
@@ -53,10 +54,11 @@ def email_tickets_again(
         if not tickets:
             continue
         event = session.get_one(Event, order.event_id)
+        venue = session.get_one(Venue, event.venue_id)
         email_tickets(
             session,
             order,
-            EventNote(event.name, event.starts_at),
+            EventNote(event.name, event.starts_at, venue.timezone),
             tickets,
             {line.type_id: line.name for line in order_lines(session, order.id)},
             idempotency_key=f"order-tickets-again:{order.reference}:{now // WINDOW_S}",

@@ -12,6 +12,8 @@ class Venue(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organizer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The IANA zone its times are shown and typed in (cloud.venues.zones).
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # SHA-256 of the API key: the key has 256 random bits, so a slow hash buys nothing.
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[int] = mapped_column(BigInteger)

@@ -5,20 +5,34 @@ from typing import Annotated
 
 import msgspec
 
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+# An IANA zone name ("Europe/Zagreb"): the venue's events are shown in its time.
+TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
 
 class VenueIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    name: Name
+    timezone: TimeZone = "UTC"
+
+
+class VenueChange(msgspec.Struct, forbid_unknown_fields=True):
+    """What to change; fields left out stay as they are."""
+
+    name: Name | None = None
+    timezone: TimeZone | None = None
 
 
 class VenueOut(msgspec.Struct):
     venue_id: int
     name: str
+    timezone: str
 
 
 class VenueCreated(msgspec.Struct):
     venue_id: int
     name: str
     api_key: str
+    timezone: str
 
 
 class GateOut(msgspec.Struct):

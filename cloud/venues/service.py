@@ -9,17 +9,22 @@ from sqlalchemy.orm.attributes import set_committed_value
 from cloud.audit.actions import Action
 from cloud.audit.log import record
 from cloud.clock import now_s
-from cloud.errors import NotFound
+from cloud.errors import InvalidInput, NotFound
+from cloud.venues import zones
 from cloud.venues.keys import digest, new_api_key
 from cloud.venues.models import Venue
 
 
-def register_venue(session: Session, organizer_id: int, name: str) -> tuple[Venue, str]:
+def register_venue(
+    session: Session, organizer_id: int, name: str, timezone: str = zones.DEFAULT
+) -> tuple[Venue, str]:
     """The new venue and its API key, which is never retrievable again."""
+    timezone = zones.checked(timezone)
     api_key = new_api_key()
     venue = Venue(
         organizer_id=organizer_id,
         name=name.strip(),
+        timezone=timezone,
         api_key_hash=digest(api_key),
         created_at=now_s(),
     )
@@ -70,6 +75,28 @@ def rotate_key(session: Session, organizer_id: int, venue_id: int) -> tuple[Venu
     )
     session.commit()
     return venue, api_key
+
+
+def update_venue(
+    session: Session,
+    organizer_id: int,
+    venue_id: int,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+) -> Venue:
+    """Rename the venue or change its time zone. Its events keep their moments: an event at
+    19:00 UTC stays at 19:00 UTC and is shown in the new zone's time."""
+    if name is not None and not name.strip():
+        raise InvalidInput("a venue needs a name")
+    checked_zone = None if timezone is None else zones.checked(timezone)
+    venue = own_venue(session, organizer_id, venue_id)
+    if name is not None:
+        venue.name = name.strip()
+    if checked_zone is not None:
+        venue.timezone = checked_zone
+    session.commit()
+    return venue
 
 
 def list_venues(session: Session, organizer_id: int) -> Sequence[Venue]:

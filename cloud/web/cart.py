@@ -22,6 +22,7 @@ from cloud.orders.models import Hold, HoldState, OrderStatus
 from cloud.orders.payments import STRIPE, PaymentState, provider_for
 from cloud.settings import CloudSettings
 from cloud.web.deps import CART_COOKIE, CurrentUser
+from cloud.web.queries import event_with_venue
 from cloud.web.responses import personal_page, secret_page
 from cloud.web.templating import render
 
@@ -108,6 +109,7 @@ def _cart_html(
 ) -> str:
     now = now_s()
     items = holds.hold_items(db, hold.id)
+    event, venue = event_with_venue(db, hold.event_id)
     expired = hold.state == HoldState.EXPIRED or hold.expires_at <= now
     total = sum(item.quantity * item.unit_price for item, _ in items)
     return render(
@@ -115,6 +117,8 @@ def _cart_html(
         "shop/cart.html",
         hold=hold,
         token=token,
+        event=event,
+        venue=venue,
         lines=[
             {
                 "name": kind.name,

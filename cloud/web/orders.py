@@ -281,7 +281,8 @@ def _pdf_response(db: Session, order: Order) -> Response[bytes]:
             reference=order.reference,
             event_name=event.name,
             starts_at=to_datetime(event.starts_at),
-            venue_name=venue,
+            venue_name=venue.name,
+            timezone=venue.timezone,
             tickets=[
                 PrintedTicket(
                     token=t.token,

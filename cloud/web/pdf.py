@@ -38,6 +38,8 @@ class PrintedOrder:
     starts_at: datetime
     venue_name: str
     tickets: Sequence[PrintedTicket]
+    # The venue's time zone, which the start time is printed in.
+    timezone: str = "UTC"
 
 
 class _TicketPdf(FPDF):
@@ -74,7 +76,7 @@ def tickets_pdf(order: PrintedOrder) -> bytes:
     for ticket in order.tickets:
         pdf.add_page()
         pdf.write_line(order.event_name, 18, bold=True, height=8)
-        pdf.write_line(format_datetime(order.starts_at), 11)
+        pdf.write_line(format_datetime(order.starts_at, order.timezone), 11)
         pdf.write_line(order.venue_name, 11)
         size = 90
         x = (pdf.w - size) / 2

@@ -21,16 +21,18 @@ def belongs_to_organisation(session: Session, user_id: int) -> bool:
 
 def orders_of_user(
     session: Session, user_id: int, limit: int = 200
-) -> Sequence[tuple[Order, Event]]:
-    """The account's orders with their events, newest first."""
+) -> Sequence[tuple[Order, Event, str]]:
+    """The account's orders with their events and the time zones of their venues, newest
+    first."""
     rows = session.execute(
-        select(Order, Event)
+        select(Order, Event, Venue.timezone)
         .join(Event, Event.id == Order.event_id)
+        .join(Venue, Venue.id == Event.venue_id)
         .where(Order.user_id == user_id)
         .order_by(Order.id.desc())
         .limit(limit)
     ).all()
-    return [(order, event) for order, event in rows]
+    return [(order, event, zone) for order, event, zone in rows]
 
 
 def owned_order(session: Session, user_id: int, reference: str) -> Order | None:
@@ -40,11 +42,9 @@ def owned_order(session: Session, user_id: int, reference: str) -> Order | None:
     )
 
 
-def event_with_venue(session: Session, event_id: int) -> tuple[Event, str]:
+def event_with_venue(session: Session, event_id: int) -> tuple[Event, Venue]:
     row = session.execute(
-        select(Event, Venue.name)
-        .join(Venue, Venue.id == Event.venue_id)
-        .where(Event.id == event_id)
+        select(Event, Venue).join(Venue, Venue.id == Event.venue_id).where(Event.id == event_id)
     ).one()
     return row[0], row[1]
 

@@ -38,6 +38,7 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
+from cloud.venues import zones
 from cloud.web.media import media_srcset
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -73,26 +74,28 @@ def _moment(value: int | float | datetime | None) -> datetime | None:
     return datetime.fromtimestamp(value, UTC)
 
 
-def format_datetime(value: int | float | datetime | None) -> str:
-    """``Sat 1 Jun 2030, 19:00 UTC``: day names and 24-hour time read the same everywhere."""
+def _local(value: int | float | datetime | None, zone: str) -> datetime | None:
     moment = _moment(value)
-    if moment is None:
-        return ""
-    moment = moment.astimezone(UTC)
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} UTC"
+    return None if moment is None else moment.astimezone(zones.zone(zone))
 
 
-def format_date(value: int | float | datetime | None) -> str:
+def format_datetime(value: int | float | datetime | None, zone: str = zones.DEFAULT) -> str:
+    """``Sat 1 Jun 2030, 20:00 CEST`` in ``zone`` (a venue's; UTC unless given), as
+    cloud.venues.zones.wall_clock writes it."""
     moment = _moment(value)
+    return "" if moment is None else zones.wall_clock(moment, zone)
+
+
+def format_date(value: int | float | datetime | None, zone: str = zones.DEFAULT) -> str:
+    moment = _local(value, zone)
     if moment is None:
         return ""
-    moment = moment.astimezone(UTC)
     return f"{moment:%a} {moment.day} {moment:%b %Y}"
 
 
-def format_time(value: int | float | datetime | None) -> str:
-    moment = _moment(value)
-    return "" if moment is None else f"{moment.astimezone(UTC):%H:%M} UTC"
+def format_time(value: int | float | datetime | None, zone: str = zones.DEFAULT) -> str:
+    moment = _local(value, zone)
+    return "" if moment is None else f"{moment:%H:%M} {zones.abbreviation(moment)}"
 
 
 def iso(value: int | float | datetime | None) -> str:
@@ -143,6 +146,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     env.globals["csrf_field"] = csrf_field
     env.globals["viewer"] = viewer
     env.globals["media_srcset"] = media_srcset
+    env.globals["time_zones"] = zones.choices
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:

@@ -71,15 +71,16 @@ def _set_up_event(page: Page, url: str) -> str:
     sections = page.get_by_role("navigation", name="Organisation")
     sections.get_by_role("link", name="Venues").click()
     page.get_by_label("Venue name").fill("Riverside Hall")
+    page.get_by_label("Time zone").select_option("Europe/Zagreb")
     page.get_by_role("button", name="Add venue").click()
     expect(page.get_by_text("only this once")).to_be_visible()
     expect(page.get_by_label("API key of Riverside Hall")).to_have_value(re.compile(r"^bvk_"))
 
     sections.get_by_role("link", name="Events").click()
     page.get_by_role("link", name="New event").click()
-    expect(page.get_by_text("Dates and times are in UTC.")).to_be_visible()
+    expect(page.get_by_text("Dates and times are in the venue's time zone")).to_be_visible()
     page.get_by_label("Event name").fill("Summer Night")
-    page.get_by_label("Venue").select_option(label="Riverside Hall")
+    page.get_by_label("Venue").select_option(label="Riverside Hall (Europe/Zagreb)")
     page.get_by_label("Starts").fill("2030-06-01T19:00")
     page.get_by_label("Ends").fill("2030-06-01T23:00")
     page.get_by_label("Description").fill("Doors open at seven.\nNo re-entry.")
@@ -90,6 +91,8 @@ def _set_up_event(page: Page, url: str) -> str:
     page.wait_for_url(re.compile(r"/events/\d+\?done=created"))
     expect(page.get_by_role("heading", name="Summer Night")).to_be_visible()
     expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    # Typed in the hall's time, shown in it.
+    expect(page.get_by_text("Sat 1 Jun 2030, 19:00 CEST")).to_be_visible()
 
     new_type = page.locator("form[action$='/ticket-types/']")
     new_type.get_by_label("Name", exact=True).fill("Standing")

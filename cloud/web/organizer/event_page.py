@@ -37,8 +37,14 @@ from cloud.web.templating import page
 RECENT_ORDERS = 10
 
 
-def _moment(seconds: int | None) -> str:
-    return "" if seconds is None else local_input(to_datetime(seconds))
+def _moment(seconds: int | None, zone: str) -> str:
+    return "" if seconds is None else local_input(to_datetime(seconds), zone)
+
+
+def event_zone(db: Session, org_id: int, event_id: int) -> str:
+    """The time zone of the event's venue, which its forms' times are typed in."""
+    event = service.own_event(db, org_id, event_id)
+    return own_venue(db, org_id, event.venue_id).timezone
 
 
 def event_page(
@@ -70,8 +76,8 @@ def event_page(
         Form(
             {
                 "name": event.name,
-                "starts_at": _moment(event.starts_at),
-                "ends_at": _moment(event.ends_at),
+                "starts_at": _moment(event.starts_at, venue.timezone),
+                "ends_at": _moment(event.ends_at, venue.timezone),
                 "description": event.description,
             }
         ),
@@ -90,8 +96,8 @@ def event_page(
                 {
                     "price": to_major(row.price, row.currency),
                     "capacity": str(row.capacity),
-                    "sale_starts_at": _moment(row.sale_starts_at),
-                    "sale_ends_at": _moment(row.sale_ends_at),
+                    "sale_starts_at": _moment(row.sale_starts_at, venue.timezone),
+                    "sale_ends_at": _moment(row.sale_ends_at, venue.timezone),
                 }
             ),
         )
@@ -147,7 +153,7 @@ class EventPage(Controller):
     ) -> Template | Redirect:
         org = org_page(db, current_user, request, org_id, Role.MANAGER)
         form = Form(data)
-        fields = read_event_fields(form)
+        fields = read_event_fields(form, event_zone(db, org_id, event_id))
         if not form.valid:
             return event_page(db, org, event_id, settings, forms={"details": form}, status_code=400)
         service.update_event(

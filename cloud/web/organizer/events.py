@@ -17,6 +17,7 @@ from cloud.events import service
 from cloud.events.schemas import MAX_DESCRIPTION
 from cloud.media.store import media_store
 from cloud.orgs.models import Role
+from cloud.venues import zones
 from cloud.venues.service import list_venues
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, OrgPage, org_page
@@ -35,11 +36,12 @@ class EventFields:
     description: str
 
 
-def read_event_fields(form: Form) -> EventFields:
-    """The fields the new-event and edit forms share, checked together."""
+def read_event_fields(form: Form, zone: str) -> EventFields:
+    """The fields the new-event and edit forms share, checked together; times are typed in
+    ``zone``, the venue's."""
     name = form.text("name", "Event name")
-    starts = form.moment("starts_at", "Starts")
-    ends = form.moment("ends_at", "Ends")
+    starts = form.moment("starts_at", "Starts", zone=zone)
+    ends = form.moment("ends_at", "Ends", zone=zone)
     form.window(starts, ends, "ends_at", "Ends must be after Starts")
     description = form.values.get("description", "")
     if len(description) > MAX_DESCRIPTION:
@@ -80,7 +82,7 @@ class EventsPages(Controller):
     ) -> Template:
         org = org_page(db, current_user, request, org_id)
         events = [event for event, _ in service.list_events(db, org_id)]
-        venues = {venue.id: venue.name for venue in list_venues(db, org_id)}
+        venues = {venue.id: venue for venue in list_venues(db, org_id)}
         stock = stock_by_event(db, [event.id for event in events])
         db.commit()
         events.sort(key=lambda event: (event.starts_at, event.id))
@@ -118,10 +120,11 @@ class EventsPages(Controller):
     ) -> Template | Redirect:
         org = org_page(db, current_user, request, org_id, Role.MANAGER)
         form = Form(data)
-        fields = read_event_fields(form)
         venue_id = form.integer("venue_id", "Venue", low=1, high=2**31 - 1)
-        if form.valid and venue_id not in {venue.id for venue in list_venues(db, org_id)}:
+        zones_by_venue = {venue.id: venue.timezone for venue in list_venues(db, org_id)}
+        if form.valid and venue_id not in zones_by_venue:
             form.fail("venue_id", "Choose one of your venues")
+        fields = read_event_fields(form, zones_by_venue.get(venue_id, zones.DEFAULT))
         image = read_image(form, data)
         if not form.valid or fields.starts_at is None or fields.ends_at is None:
             return _new_event_page(db, org, form, status_code=400)

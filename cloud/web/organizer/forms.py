@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from cloud.errors import InvalidInput
+from cloud.venues import zones
 from cloud.web.organizer.money import BadAmount, to_minor
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -101,8 +103,11 @@ class Form:
             self.fail(name, "Price is too high")
         return minor
 
-    def moment(self, name: str, label: str, *, required: bool = True) -> datetime | None:
-        """A ``datetime-local`` field, taken as UTC (the form says so)."""
+    def moment(
+        self, name: str, label: str, *, zone: str = zones.DEFAULT, required: bool = True
+    ) -> datetime | None:
+        """A ``datetime-local`` field, as wall-clock time in ``zone`` (the venue's, which the
+        form names); the moment it names, in UTC."""
         raw = self.values.get(name, "")
         if not raw:
             if required:
@@ -113,13 +118,25 @@ class Form:
         except ValueError:
             self.fail(name, f"{label} must be a date and time like 2030-06-01T19:00")
             return None
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        value = value.replace(tzinfo=UTC)
         if not 1970 <= value.year < 2106:
             self.fail(name, f"{label} must be between 1970 and 2106")
             return None
-        return value
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        try:
+            return zones.to_moment(value, zone)
+        except zones.NoSuchTime as exc:
+            self.fail(name, f"{label}: {exc}")
+            return None
+
+    def zone(self, name: str = "timezone") -> str:
+        """An IANA time zone name picked from the list; UTC when the form has no such field."""
+        value = self.values.get(name) or zones.DEFAULT
+        try:
+            return zones.checked(value)
+        except InvalidInput as exc:
+            self.fail(name, str(exc))
+            return value
 
     def window(
         self, start: datetime | None, end: datetime | None, end_name: str, message: str
@@ -129,8 +146,8 @@ class Form:
             self.fail(end_name, message)
 
 
-def local_input(moment: datetime | None) -> str:
-    """A UTC moment as a ``datetime-local`` field's value."""
+def local_input(moment: datetime | None, zone: str = zones.DEFAULT) -> str:
+    """A moment as a ``datetime-local`` field's value: wall-clock time in ``zone``."""
     if moment is None:
         return ""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(zones.zone(zone)).strftime("%Y-%m-%dT%H:%M")

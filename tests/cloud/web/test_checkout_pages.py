@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import time
 from typing import Any
 
 import httpx
 from litestar.testing import TestClient
+from pypdf import PdfReader
 
 from cloud.app import create_app
 from cloud.settings import CloudSettings
 from tests.cloud.conftest import Api, Setup
+from tests.cloud.users.support import emails
 from tests.cloud.web.conftest import Visitor, pdf_pages, qr_codes
 
 
@@ -252,3 +255,39 @@ def test_an_expired_hold_cannot_be_checked_out(shop: Setup, settings: CloudSetti
         )
         assert late.status_code == 409
         assert "expired" in late.text
+
+
+def test_a_buyer_reads_every_time_in_the_venues_time_zone(
+    api: Api, shop: Setup, visitor: Visitor, settings: CloudSettings
+) -> None:
+    # The event starts at 19:00 UTC; its hall is in Zagreb, where that is 21:00 in summer.
+    moved = api.client.patch(
+        f"/api/v1/venues/{shop.venue_id}",
+        json={"timezone": "Europe/Zagreb"},
+        headers=shop.organizer.headers,
+    )
+    assert moved.status_code == 200 and moved.json()["timezone"] == "Europe/Zagreb", moved.text
+    local = "Sat 1 Jun 2030, 21:00 CEST"
+
+    assert local in visitor.get("/events").text
+    assert (
+        f'<time datetime="2030-06-01T19:00:00Z">{local}</time>'
+        in visitor.get(f"/events/{shop.event_id}").text
+    )
+    storefront = api.client.get(f"/api/v1/shop/events/{shop.event_id}").json()
+    assert storefront["timezone"] == "Europe/Zagreb"
+    assert storefront["starts_at"] == "2030-06-01T19:00:00Z"  # the API speaks UTC
+
+    reserved = _reserve(visitor, shop, 1)
+    cart = visitor.get(reserved.headers["location"])
+    assert local in cart.text and "Concert" in cart.text  # the cart says what it is for
+    assert re.search(r"until \d\d:\d\d CES?T\.", cart.text), "the hold ends in Zagreb time"
+
+    order_path = _buy(visitor, shop, 1)
+    order = visitor.get(order_path)
+    assert local in order.text
+    assert re.search(r"Paid on \w{3} \d+ \w{3} \d{4}, \d\d:\d\d CES?T\.", order.text)
+    [confirmation] = emails(settings, "ada@example.org", "order_confirmation")
+    assert confirmation["event_starts"] == local
+    printed = PdfReader(io.BytesIO(visitor.get(f"{order_path}/tickets.pdf").content))
+    assert local in printed.pages[0].extract_text()

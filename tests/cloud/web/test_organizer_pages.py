@@ -587,3 +587,81 @@ def test_postgres_sale_figures_and_refund(postgres_url: str, tmp_path: Path) -> 
         page = org.manager.get(event_path).text
         assert re.search(r'id="figure-sold">1<', page)
         assert "€25.00" in page
+
+
+def test_organizers_type_and_read_times_in_the_venues_time_zone(app: Any) -> None:
+    org = Org(app, "Acme Events")
+    added = org.owner.submit(
+        f"{org.base}/venues/", {"name": "Lisinski Hall", "timezone": "Europe/Zagreb"}
+    )
+    assert added.status_code == 201, added.text
+    assert "Time zone Europe/Zagreb" in added.text
+    found = re.search(
+        r'<option value="(\d+)"[^>]*>Lisinski Hall \(Europe/Zagreb\)',
+        org.owner.get(f"{org.base}/events/new").text,
+    )
+    assert found, "the event form names each venue's zone"
+    fields = {"name": "Summer Night", "venue_id": found.group(1), "description": ""}
+    no_image = {"image": ("", b"", "application/octet-stream")}
+
+    # 02:30 never happens in Zagreb on the night clocks go forward.
+    skipped = org.owner.submit(
+        f"{org.base}/events",
+        {**fields, "starts_at": "2030-03-31T02:30", "ends_at": "2030-03-31T05:00"},
+        files=no_image,
+    )
+    assert skipped.status_code == 400
+    assert _errors(skipped) == [
+        "Starts: 2030-03-31 02:30 does not exist in Europe/Zagreb: clocks go forward"
+    ]
+    assert "Summer Night" not in org.owner.get(f"{org.base}/events").text
+
+    created = org.owner.submit(
+        f"{org.base}/events",
+        {**fields, "starts_at": "2030-06-01T20:00", "ends_at": "2030-06-01T23:00"},
+        files=no_image,
+    )
+    assert created.status_code == 200, created.text
+    # Typed as Zagreb's 20:00, kept as the moment 18:00 UTC, shown as typed.
+    assert '<time datetime="2030-06-01T18:00:00Z">Sat 1 Jun 2030, 20:00 CEST</time>' in created.text
+    assert 'name="starts_at" type="datetime-local" value="2030-06-01T20:00"' in created.text
+    assert "Europe/Zagreb time, the venue&#39;s" in created.text
+    event_path = str(created.url.path)
+    typed = org.owner.submit(
+        f"{event_path}/ticket-types/",
+        {
+            "name": "Standing",
+            "price": "25.00",
+            "currency": "EUR",
+            "capacity": "100",
+            "per_order_limit": "10",
+            "max_entries": "1",
+            "sale_starts_at": "2030-05-01T10:00",
+        },
+    )
+    assert typed.status_code == 200, typed.text
+    assert "Wed 1 May 2030, 10:00 CEST \u2013 the end" in typed.text
+    listed = org.owner.get(f"{org.base}/events").text
+    assert "Sat 1 Jun 2030, 20:00 CEST" in listed
+
+    # The venue moves to New York's zone (it was set wrong): the event keeps its moment and
+    # is shown in the new zone's time. A zone that does not exist changes nothing.
+    venue_id = found.group(1)
+    wrong = org.owner.submit(
+        f"{org.base}/venues/{venue_id}", {"name": "Lisinski Hall", "timezone": "Mars/Olympus"}
+    )
+    assert wrong.status_code == 400
+    assert "&#39;Mars/Olympus&#39; is not a time zone" in wrong.text
+    assert "Sat 1 Jun 2030, 20:00 CEST" in org.owner.get(event_path).text
+    moved = org.owner.submit(
+        f"{org.base}/venues/{venue_id}", {"name": "Lisinski Hall", "timezone": "America/New_York"}
+    )
+    assert moved.status_code == 200 and "Saved." in moved.text, moved.text
+    shown = org.owner.get(event_path).text
+    assert '<time datetime="2030-06-01T18:00:00Z">Sat 1 Jun 2030, 14:00 EDT</time>' in shown
+    # A viewer may not change a venue.
+    refused = org.viewer.submit(
+        f"{org.base}/venues/{venue_id}", {"name": "Shed", "timezone": "UTC"}
+    )
+    assert refused.status_code == 403
+    assert "Lisinski Hall" in org.owner.get(f"{org.base}/venues/").text
