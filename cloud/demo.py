@@ -13,6 +13,7 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import FrameType
 
 import httpx
 
@@ -107,6 +109,42 @@ def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _ports_free(host: str, ports: DemoPorts) -> None:
+    """Refuse to start on a port something already listens on (a demo still running, say):
+    the demo would otherwise seed whatever answers there."""
+    for what, port, flag in (
+        ("cloud", ports.cloud, "--cloud-port"),
+        ("venue server", ports.venue, "--venue-port"),
+    ):
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise DemoError(
+                    f"{host}:{port}, the {what}'s port, is taken ({exc.strerror}); is another "
+                    f"demo still running? Stop it, or choose another port with {flag}"
+                ) from exc
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """While the demo runs, SIGTERM (``kill``, a service manager) and SIGHUP (its terminal
+    closed) stop it as Ctrl-C does, so it stops its servers instead of leaving them
+    running on their ports."""
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {number: signal.signal(number, stop) for number in wanted}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _check(response: httpx.Response, what: str) -> dict[str, object]:
@@ -371,6 +409,20 @@ def run_demo(
     seed_only: bool = False,
     scanner: bool = True,
     out: Callable[[str], None] = print,
+) -> int:
+    _ports_free(host, ports)
+    with _stopped_by_signals():
+        return _run_demo(data, ports, host=host, seed_only=seed_only, scanner=scanner, out=out)
+
+
+def _run_demo(
+    data: Path,
+    ports: DemoPorts,
+    *,
+    host: str,
+    seed_only: bool,
+    scanner: bool,
+    out: Callable[[str], None],
 ) -> int:
     data = data.resolve()
     data.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -143,6 +144,7 @@ def test_demo_with_a_display_plays_the_door_rehearsal_in_the_scanner_window(tmp_
     need(_qt_available(), "the scanner extra (PySide6)")
     data = tmp_path / "demo"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}  # a real window, drawn offscreen
+    cloud_port, venue_port = free_port(), free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -152,9 +154,9 @@ def test_demo_with_a_display_plays_the_door_rehearsal_in_the_scanner_window(tmp_
             "--data",
             str(data),
             "--cloud-port",
-            str(free_port()),
+            str(cloud_port),
             "--venue-port",
-            str(free_port()),
+            str(venue_port),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -172,8 +174,11 @@ def test_demo_with_a_display_plays_the_door_rehearsal_in_the_scanner_window(tmp_
                     gate.close()
             time.sleep(1)
     finally:
-        proc.send_signal(signal.SIGINT)
+        # Stopped as a service manager or `kill` stops it: its servers stop with it.
+        proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
+    assert proc.returncode == 0
+    assert not port_open("127.0.0.1", cloud_port) and not port_open("127.0.0.1", venue_port)
     # What the rehearsal folder holds, judged by the gate in that order.
     assert reasons == [
         "admitted",
@@ -183,6 +188,19 @@ def test_demo_with_a_display_plays_the_door_rehearsal_in_the_scanner_window(tmp_
         "forged",
         "admitted",
     ]
+
+
+def test_a_demo_whose_port_is_taken_says_so_and_starts_nothing(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = bilten("demo", "--seed-only", "--data", str(tmp_path / "demo"),
+                        "--cloud-port", str(port), timeout=60)  # fmt: skip
+    assert result.returncode == 1
+    assert f"127.0.0.1:{port}, the cloud's port, is taken" in result.stdout
+    assert "--cloud-port" in result.stdout
+    assert not (tmp_path / "demo").exists()
 
 
 def _qt_available() -> bool:
