@@ -14,6 +14,7 @@ from cloud.analytics.attendees import AttendeeFilter, attendee_page
 from cloud.analytics.downloads import attendees_download
 from cloud.deps import Db
 from cloud.events.service import own_event, ticket_types
+from cloud.venues.service import own_venue
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, org_page
 from cloud.web.organizer.listing import PER_PAGE, Pager, choice, number, page_number, text
@@ -61,6 +62,7 @@ class AttendeesPages(Controller):
         wanted, kept = read_filter(request.query_params)
         page_no = page_number(request.query_params)
         event = own_event(db, org.org_id, event_id)
+        zone = own_venue(db, org.org_id, event.venue_id).timezone
         types = ticket_types(db, event_id)
         found = attendee_page(db, event_id, wanted, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE)
         db.commit()
@@ -68,6 +70,7 @@ class AttendeesPages(Controller):
             "organizer/attendees.html",
             org=org,
             event=event,
+            zone=zone,
             types=types,
             found=found,
             pager=Pager(page_no, PER_PAGE, found.total, kept),

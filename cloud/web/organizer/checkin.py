@@ -8,6 +8,7 @@ readers start over); without scripts a ``<noscript>`` meta refresh reloads the p
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -23,6 +24,7 @@ from cloud.deps import Db
 from cloud.events.models import Event
 from cloud.events.service import own_event
 from cloud.scans.service import event_conflicts
+from cloud.venues.service import own_venue
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, OrgPage, org_page
 from cloud.web.organizer.charts import columns, stacked_bars
@@ -40,6 +42,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _context(db: Session, org: OrgPage, event: Event) -> dict[str, Any]:
     now = now_s()
+    # Times at the door read in the venue's time, as its staff's watches do.
+    zone = own_venue(db, org.org_id, event.venue_id).timezone
     report = attendance_report(db, event.id, now)
     conflicts = event_conflicts(db, org.org_id, event.id, newest=CONFLICTS_SHOWN)
     db.commit()
@@ -50,11 +54,12 @@ def _context(db: Session, org: OrgPage, event: Event) -> dict[str, Any]:
         "conflicts": conflicts,
         "conflicts_shown": CONFLICTS_SHOWN,
         "now": now,
+        "zone": zone,
         "per_minute": columns(
             "entries-plot",
             "Entries per minute, last hour",
             [(row.minute, row.admitted) for row in report.per_minute],
-            when=minute,
+            when=partial(minute, zone=zone),
             noun=" in",
         ),
         "by_type": stacked_bars(

@@ -1,4 +1,5 @@
-"""Short UTC labels for the moments plots and report tables show, by bucket size."""
+"""Short labels for the moments plots and report tables show, by bucket size: UTC, as the
+reports bucket by UTC hours and days, except minutes, which read in the venue's time."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from cloud.analytics.buckets import Granularity
+from cloud.venues import zones
 
 
 def hour(moment: datetime) -> str:
@@ -23,8 +25,8 @@ def week(moment: datetime) -> str:
     return f"w/c {moment.day} {moment:%b}"
 
 
-def minute(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%H:%M}"
+def minute(moment: datetime, zone: str = zones.DEFAULT) -> str:
+    return f"{moment.astimezone(zones.zone(zone)):%H:%M}"
 
 
 def label_for(granularity: Granularity) -> Callable[[datetime], str]:

@@ -10,7 +10,9 @@ import csv
 import io
 import re
 import time
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cloud.db import make_engine, make_session_factory
 from cloud.scans.conflicts import detect_conflicts
@@ -252,6 +254,22 @@ def test_live_check_in_after_venue_uploads(app: Any) -> None:
     # The venues page lists the gates the uploads named.
     venues = org.viewer.get(f"{org.base}/venues").text
     assert re.search(r"<th scope=\"row\">North</th><td class=\"num\">1</td>", venues)
+
+    # The door's times read in the venue's time: in Kolkata (UTC+05:30) once it is set there.
+    venue_id = re.search(r'data-venue="(\d+)"', venues)
+    assert venue_id
+    moved = org.owner.submit(
+        f"{org.base}/venues/{venue_id.group(1)}", {"name": "Main Hall", "timezone": "Asia/Kolkata"}
+    )
+    assert moved.status_code == 200, moved.text
+    south = datetime.fromtimestamp(now_ms // 1000 - 60, ZoneInfo("Asia/Kolkata"))
+    north = datetime.fromtimestamp(now_ms // 1000 - 90, ZoneInfo("Asia/Kolkata"))
+    live = org.viewer.get(f"{event_path}/checkin/live")
+    gates = re.search(r'<table[^>]*id="gates".*?</table>', live.text, re.S)
+    assert gates and f"{south:%H:%M} IST" in gates.group(0)
+    assert f'<th scope="row">{north:%H:%M} IST</th>' in live.text  # the minutes table
+    attendees = org.viewer.get(f"{event_path}/attendees").text
+    assert f"{north:%H:%M} IST at North" in attendees
 
 
 def test_check_in_lists_the_newest_conflicts_and_exports_them_all(
