@@ -8,6 +8,7 @@ the buyer was sent to), or for the logged-in account that bought it, by its refe
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -27,6 +28,7 @@ from cloud.orders import lost_tickets, service
 from cloud.orders.models import Order, OrderStatus
 from cloud.orders.payments import STRIPE
 from cloud.timestamps import to_datetime
+from cloud.web.calendar import Entry, calendar_response
 from cloud.web.deps import CurrentUser, require_user
 from cloud.web.forms import FormData, text
 from cloud.web.pdf import PrintedOrder, PrintedTicket, tickets_pdf
@@ -138,6 +140,29 @@ class OrderPages(Controller):
         user = require_user(current_user, request)
         with db:
             return _pdf_response(db, _owned(db, user.id, reference))
+
+    @get("/orders/{token:str}/calendar.ics", sync_to_thread=True, opt={"access": Access.CAPABILITY})
+    def calendar(self, token: FromPath[str], db: Db, settings: Settings) -> Response[bytes]:
+        """The order's event as a calendar entry, whether or not it is still on sale."""
+        with db:
+            return _calendar_response(db, service.order_for_buyer(db, token), settings.public_url)
+
+    @get(
+        "/account/orders/{reference:str}/calendar.ics",
+        sync_to_thread=True,
+        opt={"access": Access.OWN_ORDER},
+    )
+    def owned_calendar(
+        self,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        db: Db,
+        current_user: CurrentUser,
+        settings: Settings,
+    ) -> Response[bytes]:
+        user = require_user(current_user, request)
+        with db:
+            return _calendar_response(db, _owned(db, user.id, reference), settings.public_url)
 
     @get("/orders/{token:str}/pay", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def pay_page(
@@ -262,10 +287,26 @@ def _order_html(
         tickets=shown,
         valid_tickets=sum(1 for t in shown if not t["revoked"]),
         pdf_url=f"{base_url}/tickets.pdf",
+        calendar_url=f"{base_url}/calendar.ics",
         pay_url=pay_url if waiting and _awaits_card(order) else None,
         waiting=waiting,
         refresh_s=REFRESH_S,
     )
+
+
+def _calendar_response(db: Session, order: Order, public_url: str) -> Response[bytes]:
+    event, venue = event_with_venue(db, order.event_id)
+    entry = Entry(
+        event_id=event.id,
+        name=event.name,
+        description=event.description,
+        starts_at=to_datetime(event.starts_at),
+        ends_at=to_datetime(event.ends_at),
+        venue_name=venue.name,
+        # The event's public page, never the order's own secret address.
+        url=f"{public_url}/events/{event.id}",
+    )
+    return calendar_response(entry, datetime.now(UTC), _PRIVATE)
 
 
 def _pdf_response(db: Session, order: Order) -> Response[bytes]:

@@ -26,6 +26,7 @@ from cloud.events.catalog import EventPage, event_page, published_events
 from cloud.orders import holds
 from cloud.ratelimit import RateLimited
 from cloud.users.models import User
+from cloud.web.calendar import Entry, calendar_response
 from cloud.web.cart import cart_cookie
 from cloud.web.deps import CurrentUser
 from cloud.web.forms import FormData, text, whole_number
@@ -97,6 +98,28 @@ class StorefrontPages(Controller):
                 body.replace(CSRF_PLACEHOLDER.encode(), token.encode()), shared=False
             )
         return personal_page(_event_html(request, db, event_id, current_user))
+
+    @get(
+        "/events/{event_id:int}/calendar.ics",
+        sync_to_thread=True,
+        opt={"access": Access.PUBLIC},
+    )
+    def calendar(self, event_id: FromPath[int], db: Db, settings: Settings) -> Response[bytes]:
+        """The event as a calendar entry ("Add to calendar")."""
+        with db:
+            event = event_page(db, event_id, now_s())
+        if event is None:
+            raise NotFound("There is no such event, or it is not on sale.")
+        entry = Entry(
+            event_id=event.event_id,
+            name=event.name,
+            description=event.description,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            venue_name=event.venue_name,
+            url=f"{settings.public_url}/events/{event.event_id}",
+        )
+        return calendar_response(entry, datetime.now(UTC), {"Cache-Control": "public, max-age=60"})
 
     @post("/events/{event_id:int}/reserve", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def reserve(
