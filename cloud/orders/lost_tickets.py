@@ -48,26 +48,37 @@ def email_tickets_again(
         .order_by(Order.id.desc())
         .limit(MAX_ORDERS)
     ).all()
-    queued = 0
-    for order in reversed(orders):
-        tickets = [ticket for ticket in order_tickets(session, order.id) if not ticket.revoked]
-        if not tickets:
-            continue
-        event = session.get_one(Event, order.event_id)
-        venue = session.get_one(Venue, event.venue_id)
-        email_tickets(
-            session,
-            order,
-            EventNote(event.name, event.starts_at, venue.timezone),
-            tickets,
-            {line.type_id: line.name for line in order_lines(session, order.id)},
-            idempotency_key=f"order-tickets-again:{order.reference}:{now // WINDOW_S}",
-            order_url=links.order_url(public_url, master_key, order),
-            again=True,
-        )
-        queued += 1
+    queued = sum(
+        email_order_again(session, order, now, master_key=master_key, public_url=public_url)
+        for order in reversed(orders)
+    )
     session.commit()
     return queued
+
+
+def email_order_again(
+    session: Session, order: Order, now: int, *, master_key: bytes, public_url: str | None
+) -> bool:
+    """Queue, in the caller's transaction, one order's tickets that are still valid to its
+    buyer again ("Email me these tickets again" on the order page, and each order of "Find
+    my tickets"): at most once per :data:`WINDOW_S` whoever asks. False when the order has
+    no valid ticket to send."""
+    tickets = [ticket for ticket in order_tickets(session, order.id) if not ticket.revoked]
+    if order.status != OrderStatus.PAID or not tickets:
+        return False
+    event = session.get_one(Event, order.event_id)
+    venue = session.get_one(Venue, event.venue_id)
+    email_tickets(
+        session,
+        order,
+        EventNote(event.name, event.starts_at, venue.timezone),
+        tickets,
+        {line.type_id: line.name for line in order_lines(session, order.id)},
+        idempotency_key=f"order-tickets-again:{order.reference}:{now // WINDOW_S}",
+        order_url=links.order_url(public_url, master_key, order),
+        again=True,
+    )
+    return True
 
 
 def answer(email: str) -> str:

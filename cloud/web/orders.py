@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
@@ -23,10 +23,11 @@ from cloud.addresses import email_address
 from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
-from cloud.errors import CloudError, InvalidInput, NotFound
+from cloud.errors import CloudError, Conflict, InvalidInput, NotFound
 from cloud.orders import lost_tickets, service
 from cloud.orders.models import Order, OrderStatus
 from cloud.orders.payments import STRIPE
+from cloud.settings import CloudSettings
 from cloud.timestamps import to_datetime
 from cloud.web.calendar import Entry, calendar_response
 from cloud.web.deps import CurrentUser, require_user
@@ -55,12 +56,30 @@ class OrderPages(Controller):
         token: FromPath[str],
         db: Db,
         current_user: CurrentUser,
+        emailed: FromQuery[bool] = False,
     ) -> Response[str]:
         del current_user  # taken for the nav
         with db:
             order = service.order_for_buyer(db, token)
             base = f"/orders/{token}"
-            return secret_page(_order_html(request, db, order, base, pay_url=f"{base}/pay"))
+            return secret_page(
+                _order_html(request, db, order, base, pay_url=f"{base}/pay", emailed=emailed)
+            )
+
+    @post("/orders/{token:str}/email", sync_to_thread=True, opt={"access": Access.CAPABILITY})
+    def email_again(
+        self,
+        token: FromPath[str],
+        db: Db,
+        settings: Settings,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+    ) -> Redirect:
+        """Email the order's valid tickets to its buyer again ("Email me these tickets")."""
+        rate_limiter.enforce_each(("tickets_again.ip", client_ip))
+        with db:
+            _email_again(db, service.order_for_buyer(db, token), settings)
+        return Redirect(f"/orders/{token}?emailed=true", status_code=303)
 
     @get("/tickets/find", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def find_form(
@@ -114,11 +133,35 @@ class OrderPages(Controller):
         reference: FromPath[str],
         db: Db,
         current_user: CurrentUser,
+        emailed: FromQuery[bool] = False,
     ) -> Response[str]:
         user = require_user(current_user, request)
         with db:
             order = _owned(db, user.id, reference)
-            return secret_page(_order_html(request, db, order, f"/account/orders/{reference}"))
+            base = f"/account/orders/{reference}"
+            return secret_page(_order_html(request, db, order, base, emailed=emailed))
+
+    @post(
+        "/account/orders/{reference:str}/email",
+        sync_to_thread=True,
+        opt={"access": Access.OWN_ORDER},
+    )
+    def owned_email_again(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        db: Db,
+        current_user: CurrentUser,
+        settings: Settings,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+    ) -> Redirect:
+        user = require_user(current_user, request)
+        rate_limiter.enforce_each(("tickets_again.ip", client_ip))
+        with db:
+            _email_again(db, _owned(db, user.id, reference), settings)
+        return Redirect(f"/account/orders/{reference}?emailed=true", status_code=303)
 
     @get("/orders/{token:str}/tickets.pdf", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def pdf(self, token: FromPath[str], db: Db) -> Response[bytes]:
@@ -235,6 +278,15 @@ def _find_page(
     return secret_page(render(request, "shop/find_tickets.html", **context), status_code)
 
 
+def _email_again(db: Session, order: Order, settings: CloudSettings) -> None:
+    queued = lost_tickets.email_order_again(
+        db, order, now_s(), master_key=settings.master_key, public_url=settings.public_url
+    )
+    if not queued:
+        raise Conflict("This order has no valid tickets to email.")
+    db.commit()
+
+
 def _owned(db: Session, user_id: int, reference: str) -> Order:
     order = owned_order(db, user_id, reference)
     if order is None:
@@ -247,7 +299,9 @@ def _order_html(
     db: Session,
     order: Order,
     base_url: str,
+    *,
     pay_url: str | None = None,
+    emailed: bool = False,
 ) -> str:
     event, venue = event_with_venue(db, order.event_id)
     lines = service.order_lines(db, order.id)
@@ -288,6 +342,8 @@ def _order_html(
         valid_tickets=sum(1 for t in shown if not t["revoked"]),
         pdf_url=f"{base_url}/tickets.pdf",
         calendar_url=f"{base_url}/calendar.ics",
+        email_url=f"{base_url}/email",
+        emailed=emailed,
         pay_url=pay_url if waiting and _awaits_card(order) else None,
         waiting=waiting,
         refresh_s=REFRESH_S,

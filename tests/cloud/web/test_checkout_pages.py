@@ -212,9 +212,14 @@ def test_an_account_sees_its_own_orders_and_never_anothers(
     pdf = visitor.get(f"/account/orders/{reference}/tickets.pdf")
     assert pdf_pages(pdf.content) == 2
 
+    emailed = visitor.submit(own_path := f"/account/orders/{reference}", f"{own_path}/email", {})
+    assert emailed.status_code == 303
+    assert emailed.headers["location"] == f"{own_path}?emailed=true"
+
     other_visitor.sign_up()
     assert other_visitor.get(f"/account/orders/{reference}").status_code == 404
     assert other_visitor.get(f"/account/orders/{reference}/tickets.pdf").status_code == 404
+    assert other_visitor.submit("/account", f"{own_path}/email", {}).status_code == 404
     assert reference not in other_visitor.get("/account").text
 
 
@@ -291,3 +296,61 @@ def test_a_buyer_reads_every_time_in_the_venues_time_zone(
     assert confirmation["event_starts"] == local
     printed = PdfReader(io.BytesIO(visitor.get(f"{order_path}/tickets.pdf").content))
     assert local in printed.pages[0].extract_text()
+
+
+def test_a_buyer_has_the_orders_tickets_emailed_again_from_its_page(
+    api: Api, shop: Setup, visitor: Visitor, settings: CloudSettings
+) -> None:
+    order_path = _buy(visitor, shop, 2)
+    token = order_path.removeprefix("/orders/")
+    reference = api.client.get(f"/api/v1/shop/orders/{token}").json()["reference"]
+    revoked = api.client.get(f"/api/v1/shop/orders/{token}").json()["tickets"][0]["ticket_id"]
+    answer = api.client.post(
+        f"/api/v1/tickets/{revoked}/revoke",
+        headers=shop.organizer.headers,
+    )
+    assert answer.status_code == 200, answer.text
+    assert "Email me these tickets" in visitor.get(order_path).text
+
+    for _ in range(2):  # pressed twice: one email
+        sent = visitor.submit(order_path, f"{order_path}/email", {})
+        assert sent.status_code == 303
+        assert sent.headers["location"] == f"{order_path}?emailed=true"
+    page = visitor.get(sent.headers["location"])
+    assert "Your tickets are on their way to ada@example.org again" in page.text
+    again = [m for m in emails(settings, "ada@example.org", "order_confirmation") if m.get("again")]
+    assert len(again) == 1
+    [kept] = again[0]["tickets"]  # the revoked one is left out
+    assert kept["ticket_id"] != revoked
+    assert again[0]["order_ref"] == reference
+    assert again[0]["order_url"].endswith(order_path)
+
+    # Nobody else's order: a made-up token sends nothing.
+    assert (
+        visitor.client.post(
+            "/orders/not-a-real-token/email",
+            data={"_csrf_token": visitor.csrf(page)},
+            follow_redirects=False,
+        ).status_code
+        == 404
+    )
+
+
+def test_a_cancelled_order_is_not_emailed_again(api: Api, shop: Setup, visitor: Visitor) -> None:
+    order_path = _buy(visitor, shop, 1)
+    token = order_path.removeprefix("/orders/")
+    reference = api.client.get(f"/api/v1/shop/orders/{token}").json()["reference"]
+    cancelled = api.client.post(
+        f"/api/v1/events/{shop.event_id}/orders/{reference}/cancel",
+        headers=shop.organizer.headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    page = visitor.get(order_path)
+    assert "Email me these tickets" not in page.text
+    refused = visitor.client.post(
+        f"{order_path}/email",
+        data={"_csrf_token": visitor.csrf(visitor.get(f"/events/{shop.event_id}"))},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 409
+    assert "no valid tickets" in refused.text
