@@ -212,9 +212,15 @@ def test_a_buyer_pays_with_the_local_provider_and_gets_two_tickets(
 ) -> None:
     _buy_with_the_local_provider(page, local_shop_cloud)
     _has_two_tickets_and_a_pdf(page, tmp_path)
-    # The phone-sized layout still shows every code.
+    # The phone-sized layout still shows every code, and labels each figure of a line, as
+    # the table's column headings are not shown there.
     page.set_viewport_size({"width": 390, "height": 844})
     expect(page.locator("svg.qr").first).to_be_visible()
+    subtotal = page.locator("td[data-label='Subtotal']")
+    label = "cell => getComputedStyle(cell, '::before').content"
+    assert subtotal.evaluate(label) == '"Subtotal"'
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert subtotal.evaluate(label) == "none"
 
 
 def test_a_buyer_who_lost_the_email_finds_the_tickets_and_opens_the_emailed_link(
