@@ -15,14 +15,22 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cloud.analytics.buckets import Granularity, auto_granularity, bucket_start, starts_between
+from cloud.analytics.buckets import (
+    Granularity,
+    auto_granularity,
+    local_start,
+    local_starts,
+    quarter_start,
+)
 from cloud.analytics.money import add, minus
 from cloud.analytics.schemas import Money, SalesBucket, SalesFigures, SalesReport, TypeSales
-from cloud.events.models import TicketType
+from cloud.events.models import Event, TicketType
 from cloud.events.stock import available, live_held, stale_holds
 from cloud.orders.models import Order, OrderLine, OrderStatus, OrderTicket
 from cloud.tickets.models import Ticket
 from cloud.timestamps import to_datetime
+from cloud.venues import zones
+from cloud.venues.models import Venue
 
 # More buckets than this make a plot unreadable: a finer granularity asked for over a long
 # sale falls back to a coarser one.
@@ -153,17 +161,23 @@ def _span(session: Session, event_id: int) -> tuple[int, int] | None:
     return int(first), max(int(last_paid or first), int(last_given_up or 0))
 
 
+def _zone(session: Session, event_id: int) -> str:
+    """The time zone of the event's venue, whose hours and days the buckets are."""
+    zone = session.scalar(
+        select(Venue.timezone).join(Event, Event.venue_id == Venue.id).where(Event.id == event_id)
+    )
+    return zone or zones.DEFAULT
+
+
 def _fit(granularity: Granularity, first: int, last: int) -> Granularity:
     while (last - first) // granularity.seconds + 1 > MAX_BUCKETS and granularity in _COARSER:
         granularity = _COARSER[granularity]
     return granularity
 
 
-def _paid_per_bucket(
-    session: Session, event_id: int, granularity: Granularity
-) -> list[tuple[int, str, int, int, int]]:
-    """(bucket, currency, orders, tickets, money) of orders by when they were paid."""
-    bucket = bucket_start(Order.paid_at, granularity)
+def _paid_per_quarter(session: Session, event_id: int) -> list[tuple[int, str, int, int, int]]:
+    """(quarter hour, currency, orders, tickets, money) of orders by when they were paid."""
+    bucket = quarter_start(Order.paid_at)
     rows = session.execute(
         select(
             bucket,
@@ -179,11 +193,10 @@ def _paid_per_bucket(
     return [(int(b or 0), c, int(o), int(t or 0), int(m or 0)) for b, c, o, t, m in rows]
 
 
-def _given_up_per_bucket(
-    session: Session, event_id: int, granularity: Granularity
-) -> list[tuple[int, str, str, int, int]]:
-    """(bucket, currency, status, tickets, money) of paid orders by when they were given up."""
-    bucket = bucket_start(Order.cancelled_at, granularity)
+def _given_up_per_quarter(session: Session, event_id: int) -> list[tuple[int, str, str, int, int]]:
+    """(quarter hour, currency, status, tickets, money) of paid orders by when they were
+    given up."""
+    bucket = quarter_start(Order.cancelled_at)
     rows = session.execute(
         select(
             bucket,
@@ -205,32 +218,41 @@ def _given_up_per_bucket(
 
 
 def sales_buckets(
-    session: Session, event_id: int, granularity: Granularity | None = None
+    session: Session,
+    event_id: int,
+    granularity: Granularity | None = None,
+    zone: str | None = None,
 ) -> tuple[Granularity, list[SalesBucket]]:
-    """Sales over time in buckets (``granularity``, or one fitting the sale's span), every
-    bucket from the first payment to the last change included, quiet ones as zeros."""
+    """Sales over time in buckets (``granularity``, or one fitting the sale's span) of the
+    venue's time, every bucket from the first payment to the last change included, quiet
+    ones as zeros."""
     span = _span(session, event_id)
     if span is None:
         return granularity or Granularity.DAY, []
     first, last = span
     chosen = _fit(granularity or auto_granularity(first, last), first, last)
+    zone = zone or _zone(session, event_id)
+
+    def local(quarter: int) -> int:
+        return local_start(quarter, chosen, zone)
+
     orders: dict[int, int] = defaultdict(int)
     tickets: dict[int, int] = defaultdict(int)
     revenue: dict[int, Money] = defaultdict(dict)
     cancelled: dict[int, int] = defaultdict(int)
     refunds: dict[int, Money] = defaultdict(dict)
-    for bucket, currency, count, sold, money in _paid_per_bucket(session, event_id, chosen):
-        orders[bucket] += count
-        tickets[bucket] += sold
-        add(revenue[bucket], currency, money)
-    for bucket, currency, status, lost, money in _given_up_per_bucket(session, event_id, chosen):
-        cancelled[bucket] += lost
+    for quarter, currency, count, sold, money in _paid_per_quarter(session, event_id):
+        orders[local(quarter)] += count
+        tickets[local(quarter)] += sold
+        add(revenue[local(quarter)], currency, money)
+    for quarter, currency, status, lost, money in _given_up_per_quarter(session, event_id):
+        cancelled[local(quarter)] += lost
         if status == OrderStatus.REFUNDED:
-            add(refunds[bucket], currency, money)
+            add(refunds[local(quarter)], currency, money)
     total_tickets = 0
     total_revenue: Money = {}
     buckets = []
-    for start in starts_between(chosen.start(first), chosen.start(last), chosen.seconds):
+    for start in local_starts(first, last, chosen, zone):
         total_tickets += tickets[start] - cancelled[start]
         for currency, amount in revenue[start].items():
             add(total_revenue, currency, amount)
@@ -258,10 +280,12 @@ def sales_report(
     types = _types(session, event_id)
     stale = stale_holds(session, event_id, now)
     in_orders = _in_orders(session, event_id)
-    chosen, buckets = sales_buckets(session, event_id, granularity)
+    zone = _zone(session, event_id)
+    chosen, buckets = sales_buckets(session, event_id, granularity, zone)
     return SalesReport(
         event_id=event_id,
         granularity=chosen,
+        timezone=zone,
         figures=_figures(types, stale, _order_totals(session, event_id), in_orders),
         types=_type_sales(types, stale, in_orders, _revenue_by_type(session, event_id)),
         buckets=buckets,

@@ -69,7 +69,10 @@ class SalesReport(msgspec.Struct, frozen=True):
     granularity: Granularity
     figures: SalesFigures
     types: list[TypeSales]
+    # Each starts at an hour, midnight or Monday midnight of the venue's time zone.
     buckets: list[SalesBucket]
+    # The venue's IANA time zone, whose hours, days and weeks the buckets are.
+    timezone: str = "UTC"
 
 
 class TypeAttendance(msgspec.Struct, frozen=True):

@@ -37,7 +37,7 @@ def granularity_of(value: str | None) -> Granularity | None:
 
 
 def sales_charts(report: SalesReport) -> list[Chart]:
-    when = label_for(report.granularity)
+    when = label_for(report.granularity, report.timezone)
     noun = NOUNS[report.granularity]
     buckets = report.buckets
     charts = [
@@ -104,6 +104,6 @@ class DashboardPage(Controller):
             charts=sales_charts(report),
             capacity=capacity_chart(report),
             chosen=chosen,
-            when=label_for(report.granularity),
+            when=label_for(report.granularity, report.timezone),
             granularities=list(Granularity),
         )

@@ -1,27 +1,28 @@
-"""Short labels for the moments plots and report tables show, by bucket size: UTC, as the
-reports bucket by UTC hours and days, except minutes, which read in the venue's time."""
+"""Short labels for the moments plots and report tables show, by bucket size, in the
+venue's time zone (whose hours and days the reports count in)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
 
 from cloud.analytics.buckets import Granularity
 from cloud.venues import zones
 
 
-def hour(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
+def hour(moment: datetime, zone: str = zones.DEFAULT) -> str:
+    moment = moment.astimezone(zones.zone(zone))
     return f"{moment.day} {moment:%b %H}:00"
 
 
-def day(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
+def day(moment: datetime, zone: str = zones.DEFAULT) -> str:
+    moment = moment.astimezone(zones.zone(zone))
     return f"{moment:%a} {moment.day} {moment:%b}"
 
 
-def week(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
+def week(moment: datetime, zone: str = zones.DEFAULT) -> str:
+    moment = moment.astimezone(zones.zone(zone))
     return f"w/c {moment.day} {moment:%b}"
 
 
@@ -29,8 +30,9 @@ def minute(moment: datetime, zone: str = zones.DEFAULT) -> str:
     return f"{moment.astimezone(zones.zone(zone)):%H:%M}"
 
 
-def label_for(granularity: Granularity) -> Callable[[datetime], str]:
-    return {Granularity.HOUR: hour, Granularity.DAY: day, Granularity.WEEK: week}[granularity]
+def label_for(granularity: Granularity, zone: str = zones.DEFAULT) -> Callable[[datetime], str]:
+    label = {Granularity.HOUR: hour, Granularity.DAY: day, Granularity.WEEK: week}[granularity]
+    return partial(label, zone=zone)
 
 
 # What one bucket is called in a plot's title: "Tickets sold per hour".

@@ -133,3 +133,44 @@ def test_currencies_are_kept_apart(shop: Shop) -> None:
         report = sales_report(session, shop.event_id, at("2030-05-02 00:00"))
     assert report.figures.revenue == {"CHF": 6000, "EUR": 2500}
     assert report.buckets[-1].total_revenue == {"CHF": 6000, "EUR": 2500}
+
+
+def _venue_in(shop: Shop, zone: str) -> None:
+    moved = shop.client.patch(
+        f"/api/v1/venues/{shop.venue_id}", json={"timezone": zone}, headers=shop.organizer.headers
+    )
+    assert moved.status_code == 200, moved.text
+
+
+def test_days_are_the_venues_days(shop: Shop) -> None:
+    _venue_in(shop, "America/Los_Angeles")
+    shop.add_type("Standing", price=2500)
+    shop.buy(at("2030-05-01 03:00"), Standing=1)  # 20:00 on 30 April in Los Angeles
+    shop.buy(at("2030-05-01 10:00"), buyer="Early Bird", Standing=2)  # 03:00 on 1 May there
+    with shop.sessions() as session:
+        report = sales_report(session, shop.event_id, at("2030-05-02 00:00"))
+        _, days = sales_buckets(session, shop.event_id, Granularity.DAY)
+    assert report.timezone == "America/Los_Angeles"
+    # Each day starts at the venue's midnight (07:00 UTC in summer).
+    assert [(day.start.isoformat(), day.tickets) for day in days] == [
+        ("2030-04-30T07:00:00+00:00", 1),
+        ("2030-05-01T07:00:00+00:00", 2),
+    ]
+
+
+def test_the_night_clocks_go_back_is_one_day_of_25_hours(shop: Shop) -> None:
+    _venue_in(shop, "Europe/Zagreb")
+    shop.add_type("Standing", price=2500)
+    shop.buy(at("2030-10-26 22:30"), Standing=1)  # 00:30 CEST on 27 October
+    shop.buy(at("2030-10-27 22:30"), buyer="Late Lou", Standing=1)  # 23:30 CET, same day
+    shop.buy(at("2030-10-27 23:30"), buyer="Next Ned", Standing=1)  # 00:30 on the 28th
+    with shop.sessions() as session:
+        _, days = sales_buckets(session, shop.event_id, Granularity.DAY)
+        _, hours = sales_buckets(session, shop.event_id, Granularity.HOUR)
+    assert [(day.start.isoformat(), day.tickets) for day in days] == [
+        ("2030-10-26T22:00:00+00:00", 2),
+        ("2030-10-27T23:00:00+00:00", 1),
+    ]
+    # 26 hours from the first sale's to the last's, each counted once, none skipped.
+    assert len(hours) == 26 and sum(hour.tickets for hour in hours) == 3
+    assert len({hour.start for hour in hours}) == 26
