@@ -51,6 +51,24 @@ def _buy(visitor: Visitor, shop: Setup, quantity: int = 2) -> str:
     return paid.headers["location"]
 
 
+def _order(api: Api, order_path: str) -> dict[str, Any]:
+    """The order as its buyer's API shows it."""
+    answer = api.client.get(f"/api/v1/shop/orders/{order_path.removeprefix('/orders/')}")
+    assert answer.status_code == 200, answer.text
+    order: dict[str, Any] = answer.json()
+    return order
+
+
+def _cancel(api: Api, shop: Setup, order_path: str) -> None:
+    """The organizer cancels the order, as from the sale's page."""
+    reference = _order(api, order_path)["reference"]
+    cancelled = api.client.post(
+        f"/api/v1/events/{shop.event_id}/orders/{reference}/cancel",
+        headers=shop.organizer.headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+
+
 def test_a_buyer_reserves_checks_out_and_gets_two_tickets_with_codes(
     api: Api, shop: Setup, visitor: Visitor
 ) -> None:
@@ -96,9 +114,7 @@ def test_the_codes_on_the_order_page_are_the_tickets_tokens(
     api: Api, shop: Setup, visitor: Visitor
 ) -> None:
     order_path = _buy(visitor, shop, 1)
-    token = order_path.removeprefix("/orders/")
-    body = api.client.get(f"/api/v1/shop/orders/{token}").json()
-    [ticket] = body["tickets"]
+    [ticket] = _order(api, order_path)["tickets"]
     page = visitor.get(order_path).text
     assert ticket["ticket_id"] in page
     # The token itself is only inside the QR code, not printed as text.
@@ -227,13 +243,7 @@ def test_a_cancelled_orders_tickets_are_struck_through_without_codes(
     api: Api, shop: Setup, visitor: Visitor
 ) -> None:
     order_path = _buy(visitor, shop, 2)
-    token = order_path.removeprefix("/orders/")
-    reference = api.client.get(f"/api/v1/shop/orders/{token}").json()["reference"]
-    cancelled = api.client.post(
-        f"/api/v1/events/{shop.event_id}/orders/{reference}/cancel",
-        headers=shop.organizer.headers,
-    )
-    assert cancelled.status_code == 200, cancelled.text
+    _cancel(api, shop, order_path)
 
     page = visitor.get(order_path)
     assert "Cancelled" in page.text
@@ -302,9 +312,8 @@ def test_a_buyer_has_the_orders_tickets_emailed_again_from_its_page(
     api: Api, shop: Setup, visitor: Visitor, settings: CloudSettings
 ) -> None:
     order_path = _buy(visitor, shop, 2)
-    token = order_path.removeprefix("/orders/")
-    reference = api.client.get(f"/api/v1/shop/orders/{token}").json()["reference"]
-    revoked = api.client.get(f"/api/v1/shop/orders/{token}").json()["tickets"][0]["ticket_id"]
+    order = _order(api, order_path)
+    reference, revoked = order["reference"], order["tickets"][0]["ticket_id"]
     answer = api.client.post(
         f"/api/v1/tickets/{revoked}/revoke",
         headers=shop.organizer.headers,
@@ -338,13 +347,7 @@ def test_a_buyer_has_the_orders_tickets_emailed_again_from_its_page(
 
 def test_a_cancelled_order_is_not_emailed_again(api: Api, shop: Setup, visitor: Visitor) -> None:
     order_path = _buy(visitor, shop, 1)
-    token = order_path.removeprefix("/orders/")
-    reference = api.client.get(f"/api/v1/shop/orders/{token}").json()["reference"]
-    cancelled = api.client.post(
-        f"/api/v1/events/{shop.event_id}/orders/{reference}/cancel",
-        headers=shop.organizer.headers,
-    )
-    assert cancelled.status_code == 200, cancelled.text
+    _cancel(api, shop, order_path)
     page = visitor.get(order_path)
     assert "Email me these tickets" not in page.text
     refused = visitor.client.post(
