@@ -1,5 +1,6 @@
-"""The buyer's order: its page with a QR code per ticket, the printable PDF, the pay page
-for card payments, and "Find my tickets", which emails a buyer's tickets again.
+"""The buyer's order: its page with a QR code per ticket, the printable PDF, its event as a
+calendar entry, emailing its tickets again, the pay page for card payments, and "Find my
+tickets", which emails the tickets bought with an address again.
 
 An order opens with its unguessable token (the one its hold was made with, kept in the URL
 the buyer was sent to), or for the logged-in account that bought it, by its reference under
