@@ -73,6 +73,10 @@ def test_the_tickets_still_valid_arrive_again_at_the_address_they_were_bought_wi
     page = client.get(link.removeprefix(settings.public_url))
     assert page.status_code == 200 and kept["reference"] in page.text
     assert lost["ticket_id"] not in text.get_content()
+    # ...and so does the event's calendar entry.
+    assert f"Add the event to your calendar: {link}/calendar.ics" in text.get_content()
+    calendar = client.get(f"{link.removeprefix(settings.public_url)}/calendar.ics")
+    assert calendar.status_code == 200 and b"SUMMARY:Concert" in calendar.content
     images = [part for part in message.walk() if part.get_content_type() == "image/png"]
     assert [part.get_filename() for part in images] == [f"ticket-{live['ticket_id']}.png"]
     [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(images[0].get_content())))
