@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloud.audit.orders import order_given_up
+from cloud.audit.orders import order_given_up, refunded_at_provider
 from cloud.errors import Conflict, NotFound
 from cloud.events.service import own_event
 from cloud.events.stock import release_seats
@@ -306,7 +306,10 @@ def _refunded(session: Session, order: Order, event: PaymentEvent, now: int) -> 
     if order.status == OrderStatus.PAID:
         _revoke(session, order)
         order.cancelled_at = now
-    elif order.status == OrderStatus.PENDING:
+        order.status = OrderStatus.REFUNDED
+        refunded_at_provider(session, order)
+        return PaymentOutcome.REFUNDED
+    if order.status == OrderStatus.PENDING:
         # The refund overtook the payment's own event: the buyer has the money back.
         _release(session, order, now)
     elif order.status == OrderStatus.REFUNDED:

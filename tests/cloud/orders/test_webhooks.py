@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from cloud.audit.models import AuditEntry
 from cloud.db import make_engine, make_session_factory
 from cloud.orders.models import PaymentEventRecord
 from tests.cloud.stripe_support import (
@@ -147,6 +148,20 @@ def test_a_refund_made_in_the_stripe_dashboard_revokes_the_tickets(
     assert refunded["status"] == "refunded"
     assert [ticket["revoked"] for ticket in refunded["tickets"]] == [True, True]
     assert stripe_shop.available() == 5
+    # The organisation's log says so once, with Stripe as the one who acted.
+    engine = make_engine(stripe_shop.settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            entries = session.scalars(
+                select(AuditEntry).where(AuditEntry.target_id == refunded["reference"])
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(e.action, e.actor, e.actor_id) for e in entries] == [
+        ("order.refunded", "stripe", None)
+    ]
+    assert "refunded at the payment provider (stripe)" in entries[0].summary
+    assert entries[0].org_id is not None
 
 
 @only_sqlite
