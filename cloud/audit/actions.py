@@ -11,6 +11,7 @@ class Action(StrEnum):
     PASSWORD_RESET = "password.reset"  # noqa: S105 - an action's name
     ORDER_CANCELLED = "order.cancelled"
     ORDER_REFUNDED = "order.refunded"
+    ORDER_EMAIL_CORRECTED = "order.email_corrected"
     TICKET_REVOKED = "ticket.revoked"
     VENUE_KEY_CREATED = "venue.key_created"
     VENUE_KEY_ROTATED = "venue.key_rotated"
@@ -41,6 +42,7 @@ _LABELS = {
     Action.PASSWORD_RESET: "Password reset",
     Action.ORDER_CANCELLED: "Order cancelled",
     Action.ORDER_REFUNDED: "Order refunded",
+    Action.ORDER_EMAIL_CORRECTED: "Buyer's email corrected",
     Action.TICKET_REVOKED: "Ticket revoked",
     Action.VENUE_KEY_CREATED: "Venue API key created",
     Action.VENUE_KEY_ROTATED: "Venue API key replaced",

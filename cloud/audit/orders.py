@@ -26,6 +26,18 @@ def refunded_at_provider(session: Session, order: Order) -> None:
     _given_up(session, org_id, order, how=how, actor=Actor(None, order.payment_provider))
 
 
+def order_email_corrected(session: Session, org_id: int, order: Order, old: str) -> None:
+    """An organizer corrected the address ``order``'s tickets go to (from ``old``)."""
+    record(
+        session,
+        Action.ORDER_EMAIL_CORRECTED,
+        f"order {order.reference}: buyer's email corrected from {old} to {order.buyer_email}",
+        target=("order", order.reference),
+        org_id=org_id,
+        detail={"event_id": order.event_id, "from": old, "to": order.buyer_email},
+    )
+
+
 def _refunded(order: Order) -> bool:
     return order.status == OrderStatus.REFUNDED
 

@@ -21,6 +21,7 @@ from cloud.orders.schemas import (
     HoldIn,
     HoldOut,
     LineOut,
+    OrderEmailIn,
     OrderOut,
     OrderSummary,
     OrderTicketOut,
@@ -258,6 +259,31 @@ class EventOrdersController(Controller):
         settings: Settings,
     ) -> OrderOut:
         return _give_up(db, settings, organizer_id, event_id, reference, refund=True)
+
+    @post("/{reference:str}/email", status_code=202, sync_to_thread=True)
+    def email(
+        self,
+        *,
+        event_id: FromPath[int],
+        reference: FromPath[str],
+        data: JSONBody[OrderEmailIn],
+        db: Db,
+        organizer_id: OrganizerId,
+        settings: Settings,
+    ) -> OrderOut:
+        """Email a paid order's valid tickets to its buyer again, to a corrected address
+        when ``email`` is given (the order then carries it)."""
+        order = service.email_order_for_organizer(
+            db,
+            organizer_id,
+            event_id,
+            reference,
+            to=data.email,
+            now=now_s(),
+            master_key=settings.master_key,
+            public_url=settings.public_url,
+        )
+        return _order_out(db, order)
 
 
 def _give_up(

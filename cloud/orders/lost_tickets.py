@@ -11,6 +11,8 @@ whether the address bought anything.
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -74,11 +76,17 @@ def email_order_again(
         EventNote(event.name, event.starts_at, venue.timezone),
         tickets,
         {line.type_id: line.name for line in order_lines(session, order.id)},
-        idempotency_key=f"order-tickets-again:{order.reference}:{now // WINDOW_S}",
+        # Per address too: tickets sent to a mistyped address go again to the corrected one.
+        idempotency_key=f"order-tickets-again:{order.reference}:{_digest(order.buyer_email)}:"
+        f"{now // WINDOW_S}",
         order_url=links.order_url(public_url, master_key, order),
         again=True,
     )
     return True
+
+
+def _digest(address: str) -> str:
+    return hashlib.sha256(address.lower().encode()).hexdigest()[:16]
 
 
 def answer(email: str) -> str:

@@ -32,6 +32,11 @@ class TicketsAgainIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
 
 
+class OrderEmailIn(msgspec.Struct, forbid_unknown_fields=True):
+    # A corrected address for the buyer; absent: the one the order was bought with.
+    email: Email | None = None
+
+
 class TicketsAgainOut(msgspec.Struct):
     detail: str
 

@@ -19,10 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cloud.audit.orders import order_given_up, refunded_at_provider
+from cloud.addresses import email_address
+from cloud.audit.orders import order_email_corrected, order_given_up, refunded_at_provider
 from cloud.errors import Conflict, NotFound
 from cloud.events.service import own_event
 from cloud.events.stock import release_seats
+from cloud.orders import lost_tickets
 from cloud.orders.checkout import issue_order_tickets, order_lines, order_tickets
 from cloud.orders.holds import token_digest
 from cloud.orders.models import (
@@ -40,6 +42,7 @@ from cloud.orders.payments import (
     PaymentProviderError,
     ProviderLookup,
 )
+from cloud.tickets.changes import UNNUMBERED
 from cloud.tickets.service import revoke_tickets
 from cloud.vouchers.service import give_back_uses
 
@@ -166,6 +169,44 @@ def cancel_order(
         order.cancelled_at = now
     if order.status != status_before:
         order_given_up(session, organizer_id, order)
+    session.commit()
+    return order
+
+
+def email_order_for_organizer(
+    session: Session,
+    organizer_id: int,
+    event_id: int,
+    reference: str,
+    *,
+    to: str | None,
+    now: int,
+    master_key: bytes,
+    public_url: str | None,
+) -> Order:
+    """An organizer sends a paid order's valid tickets to its buyer again (the buyer who
+    calls because the email never came), to the address it was bought with or, when ``to``
+    differs, to a corrected one. A correction changes the order's address and that of its
+    tickets held under the old one (venues learn it at their next pull, for the door's
+    search) and is audited. At most once per address and :data:`lost_tickets.WINDOW_S`."""
+    address = None if to is None else email_address(to)
+    own_event(session, organizer_id, event_id)
+    order = _locked_order(session, Order.event_id == event_id, Order.reference == reference)
+    if order is None:
+        session.rollback()
+        raise NotFound(f"order {reference[:40]!r} not found in event {event_id}")
+    old = order.buyer_email
+    if address is not None and address != old:
+        for ticket in order_tickets(session, order.id):
+            if (ticket.holder_email or "").lower() == old.lower():
+                ticket.holder_email, ticket.seq = address, UNNUMBERED
+        order.buyer_email = address
+        order_email_corrected(session, organizer_id, order, old)
+    if not lost_tickets.email_order_again(
+        session, order, now, master_key=master_key, public_url=public_url
+    ):
+        session.rollback()
+        raise Conflict(f"order {order.reference} is {order.status}: it has no valid tickets")
     session.commit()
     return order
 

@@ -19,7 +19,7 @@ from cloud.web.organizer.home import OrganizerHome
 from cloud.web.organizer.messages import HolderMessagePages
 from cloud.web.organizer.orders_list import OrdersPage
 from cloud.web.organizer.reports import EventReports, OrganisationReports
-from cloud.web.organizer.sale import OrderActions
+from cloud.web.organizer.sale import OrderActions, OrderEmailPage
 from cloud.web.organizer.team import TeamPages
 from cloud.web.organizer.ticket_types import TicketTypeForms
 from cloud.web.organizer.venues import VenuesPages
@@ -34,6 +34,7 @@ ORGANIZER_HANDLERS: list[Any] = [
     TicketTypeForms,
     VoucherForms,
     OrderActions,
+    OrderEmailPage,
     TeamPages,
     HolderMessagePages,
     DashboardPage,

@@ -665,3 +665,29 @@ def test_organizers_type_and_read_times_in_the_venues_time_zone(app: Any) -> Non
     )
     assert refused.status_code == 403
     assert "Lisinski Hall" in org.owner.get(f"{org.base}/venues/").text
+
+
+def test_a_manager_emails_an_orders_tickets_to_the_corrected_address(app: Any) -> None:
+    org = Org(app, "Acme Events")
+    event_path = org.event()
+    _, event_id = _ids(event_path)
+    reference = _buy(org.owner.client, event_id, _type_id(org.owner.get(event_path).text))
+    action = f"{event_path}/orders/{reference}/email"
+    assert f'action="{action}"' in org.manager.get(event_path).text
+
+    form = org.manager.get(action)
+    assert form.status_code == 200 and 'value="buyer@example.org"' in form.text
+    wrong = org.manager.submit(action, {"email": "bea at example"})
+    assert wrong.status_code == 400
+    assert _errors(wrong) == ["Send to must be an address like name@example.org"]
+    sent = org.manager.submit(action, {"email": "bea@example.org"})
+    assert sent.status_code == 200, sent.text
+    assert "on their way to the buyer again" in sent.text
+    assert re.search(
+        rf"{reference}</th>\s*<td>Bea Buyer<br><span class=\"muted\">bea@example.org", sent.text
+    )
+
+    # A viewer sees no such button and may not send.
+    assert f'action="{action}"' not in org.viewer.get(event_path).text
+    assert org.viewer.get(action).status_code == 403
+    assert org.viewer.submit(action, {"email": "x@example.org"}).status_code == 403
