@@ -16,12 +16,18 @@ from cloud.orders.models import Order, OrderStatus
 from cloud.scans.models import ScanConflict
 from cloud.tickets.models import Ticket
 from cloud.timestamps import to_datetime
+from cloud.venues.models import Venue
 
 
 def portfolio_report(session: Session, org_id: int) -> PortfolioReport:
-    events = session.scalars(
-        select(Event).where(Event.organizer_id == org_id).order_by(Event.starts_at, Event.id)
+    rows = session.execute(
+        select(Event, Venue.timezone)
+        .join(Venue, Venue.id == Event.venue_id)
+        .where(Event.organizer_id == org_id)
+        .order_by(Event.starts_at, Event.id)
     ).all()
+    events = [event for event, _ in rows]
+    zone_of = {event.id: zone for event, zone in rows}
     ids = [event.id for event in events]
     stock = {
         event_id: (int(sold or 0), int(capacity or 0))
@@ -78,6 +84,7 @@ def portfolio_report(session: Session, org_id: int) -> PortfolioReport:
                 checked_in=checked_in.get(event.id, 0),
                 no_shows=max(sold - checked_in.get(event.id, 0), 0),
                 conflicts=conflicts.get(event.id, 0),
+                timezone=zone_of[event.id],
             )
         )
     return PortfolioReport(

@@ -219,6 +219,8 @@ class EventSummary(msgspec.Struct, frozen=True):
     checked_in: int
     no_shows: int
     conflicts: int
+    # The venue's IANA time zone, in which its dates are meant to be read.
+    timezone: str = "UTC"
 
 
 class PortfolioReport(msgspec.Struct, frozen=True):

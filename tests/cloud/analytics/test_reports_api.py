@@ -66,6 +66,15 @@ def test_the_organisation_summary_lists_only_its_events(shop: Shop, api: Api) ->
     assert [event["event_id"] for event in body["events"]] == [shop.event_id]
     assert body["sold"] == 2 and body["revenue"] == {"EUR": 5000}
     assert other.event_id not in {event["event_id"] for event in body["events"]}
+    # Each event says the zone its venue's dates are read in.
+    moved = shop.client.patch(
+        f"/api/v1/venues/{shop.venue_id}",
+        json={"timezone": "Pacific/Auckland"},
+        headers=shop.organizer.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    again = shop.client.get("/api/v1/reports/events", headers=shop.organizer.headers).json()
+    assert [event["timezone"] for event in again["events"]] == ["Pacific/Auckland"]
     table = shop.client.get("/api/v1/reports/events.csv", headers=shop.organizer.headers)
     assert table.headers["bilten-row-count"] == "1"
     [row] = list(csv.DictReader(io.StringIO(table.content.decode("utf-8-sig"))))
