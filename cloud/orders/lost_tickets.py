@@ -1,5 +1,6 @@
 """Tickets emailed again to the address they were bought with, for the buyer who lost the
-confirmation and has no account to log in to ("Find my tickets").
+confirmation and has no account to log in to ("Find my tickets"); the same email one order
+at a time (:func:`email_order_again`) for its page's button and the organizer's resend.
 
 Anyone may ask for any address, and the answer never says whether it bought anything: the
 tickets go only to that address, so asking for someone else's sends them nothing they do not
@@ -62,9 +63,9 @@ def email_order_again(
     session: Session, order: Order, now: int, *, master_key: bytes, public_url: str | None
 ) -> bool:
     """Queue, in the caller's transaction, one order's tickets that are still valid to its
-    buyer again ("Email me these tickets again" on the order page, and each order of "Find
-    my tickets"): at most once per :data:`WINDOW_S` whoever asks. False when the order has
-    no valid ticket to send."""
+    buyer again ("Email me these tickets" on the order page, an organizer's resend, and each
+    order of "Find my tickets"): at most once per address and :data:`WINDOW_S`, whoever
+    asks. False when the order has no valid ticket to send."""
     tickets = [ticket for ticket in order_tickets(session, order.id) if not ticket.revoked]
     if order.status != OrderStatus.PAID or not tickets:
         return False
