@@ -51,6 +51,8 @@ class ActiveEvent:
     org_name: str
     starts_at: int
     sold: int
+    # The venue's time zone, which the start is shown in.
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,17 +183,18 @@ def _sales(session: Session, first: date, since: int, days: int) -> list[DaySale
 def _top_events(session: Session, now: int, limit: int = 10) -> list[ActiveEvent]:
     sold = func.coalesce(func.sum(TicketType.sold), 0)
     rows = session.execute(
-        select(Event.id, Event.name, Organisation.name, Event.starts_at, sold)
+        select(Event.id, Event.name, Organisation.name, Event.starts_at, sold, Venue.timezone)
         .join(Organisation, Organisation.id == Event.organizer_id)
+        .join(Venue, Venue.id == Event.venue_id)
         .outerjoin(TicketType, TicketType.event_id == Event.id)
         .where(*_on_sale(now))
-        .group_by(Event.id, Event.name, Organisation.name, Event.starts_at)
+        .group_by(Event.id, Event.name, Organisation.name, Event.starts_at, Venue.timezone)
         .order_by(sold.desc(), Event.starts_at, Event.id)
         .limit(limit)
     ).all()
     return [
-        ActiveEvent(event_id, name, org, starts_at, int(count))
-        for event_id, name, org, starts_at, count in rows
+        ActiveEvent(event_id, name, org, starts_at, int(count), zone)
+        for event_id, name, org, starts_at, count, zone in rows
     ]
 
 

@@ -41,6 +41,8 @@ class ModeratedEvent:
     org_name: str
     venue_name: str
     sold: int
+    # The venue's time zone, which the event's times are shown in.
+    timezone: str = "UTC"
 
     @property
     def state(self) -> EventState:
@@ -60,7 +62,7 @@ def _rows(
         .scalar_subquery()
     )
     statement = (
-        select(Event, Organisation.name, Venue.name, sold)
+        select(Event, Organisation.name, Venue.name, sold, Venue.timezone)
         .join(Organisation, Organisation.id == Event.organizer_id)
         .join(Venue, Venue.id == Event.venue_id)
         .where(*conditions)
@@ -69,8 +71,8 @@ def _rows(
         .offset(offset)
     )
     return [
-        ModeratedEvent(event, org, venue, int(count or 0))
-        for event, org, venue, count in session.execute(statement).all()
+        ModeratedEvent(event, org, venue, int(count or 0), zone)
+        for event, org, venue, count, zone in session.execute(statement).all()
     ]
 
 

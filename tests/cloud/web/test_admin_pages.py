@@ -203,3 +203,18 @@ def test_the_audit_log_filters_pages_and_refuses_bad_filters(
     assert bad.status_code == 400
     assert "From must be a date" in bad.text and "choose an action" in bad.text
     assert "entries are intact" in chain.text
+
+
+def test_admins_read_an_events_times_in_its_venues_time(
+    shop: Setup, admin: Visitor, api: Api
+) -> None:
+    moved = api.client.patch(
+        f"/api/v1/venues/{shop.venue_id}",
+        json={"timezone": "Asia/Tokyo"},
+        headers=shop.organizer.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    tokyo = "Sun 2 Jun 2030, 04:00 JST"  # 19:00 UTC on the 1st
+    assert tokyo in admin.get(f"/admin/events/{shop.event_id}").text
+    assert tokyo in admin.get("/admin/events").text
+    assert tokyo in admin.get("/admin").text
