@@ -32,14 +32,15 @@ from cloud.web.templating import page
 _ACTIONS = {"cancel": {OrderStatus.PENDING, OrderStatus.PAID}, "refund": {OrderStatus.PAID}}
 
 
-def _event_order(db: Db, org_id: int, event_id: int, reference: str) -> Order:
-    own_event(db, org_id, event_id)
+def _event_order(db: Db, org_id: int, event_id: int, reference: str) -> tuple[Event, Order]:
+    """The organisation's event and its order with this reference, or NotFound."""
+    event = own_event(db, org_id, event_id)
     order = db.scalar(
         select(Order).where(Order.event_id == event_id, Order.reference == reference[:40])
     )
     if order is None:
         raise NotFound("no such order")
-    return order
+    return event, order
 
 
 def _possible(order: Order, action: str) -> bool:
@@ -59,7 +60,7 @@ class OrderActions(Controller):
     def _order(db: Db, org_id: int, event_id: int, reference: str, action: str) -> Order:
         if action not in _ACTIONS:
             raise NotFound("no such order")
-        return _event_order(db, org_id, event_id, reference)
+        return _event_order(db, org_id, event_id, reference)[1]
 
     @get("/", sync_to_thread=True, opt={"min_role": "manager"})
     def confirm(
@@ -136,8 +137,7 @@ class OrderEmailPage(Controller):
         current_user: CurrentUser,
     ) -> Template:
         org = org_page(db, current_user, request, org_id, Role.MANAGER)
-        order = _event_order(db, org_id, event_id, reference)
-        event = own_event(db, org_id, event_id)
+        event, order = _event_order(db, org_id, event_id, reference)
         db.commit()
         form = Form({"email": order.buyer_email})
         return _email_page(org, event, order, form)
@@ -156,8 +156,7 @@ class OrderEmailPage(Controller):
         data: FormData,
     ) -> Template | Redirect:
         org = org_page(db, current_user, request, org_id, Role.MANAGER)
-        order = _event_order(db, org_id, event_id, reference)
-        event = own_event(db, org_id, event_id)
+        event, order = _event_order(db, org_id, event_id, reference)
         db.commit()
         form = Form(data)
         address = form.email("email", "Send to")
