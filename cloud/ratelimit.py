@@ -135,6 +135,9 @@ DEFAULT_RULES: Mapping[str, Rule] = {
     # Each ask emails tickets to the address: a few per address, as for password resets.
     "tickets_again.ip": Rule(20, 3600, "Too many requests for lost tickets from your network"),
     "tickets_again.address": Rule(3, 3600, "Too many emails of tickets to this address"),
+    # Joining a waiting list queues nothing at once, but each address is emailed later.
+    "waitlist.ip": Rule(30, 3600, "Too many waiting-list requests from your network"),
+    "waitlist.address": Rule(5, 3600, "Too many waiting-list requests for this address"),
     "checkout.ip": Rule(60, 60, "Too many checkouts from your network"),
     "checkout.account": Rule(20, 60, "Too many checkouts for this email address"),
 }

@@ -13,6 +13,7 @@ from cloud.migrate import prepare
 from cloud.notifications.jobs import delivery_job, email_delivery, text_delivery
 from cloud.orders.jobs import expire_unpaid_orders, release_expired_holds
 from cloud.orders.payments import provider_lookup
+from cloud.orders.waitlist import tell_waiting
 from cloud.retention import purge
 from cloud.scans.conflicts import detect_conflicts
 from cloud.settings import CloudSettings
@@ -54,6 +55,11 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         if expired:
             log.info("cancelled %d unpaid orders; their seats are back on sale", expired)
 
+    def waitlist_job() -> None:
+        told = tell_waiting(sessions, now_s(), settings.public_url)
+        if told:
+            log.info("told %d addresses on waiting lists that tickets are available", told)
+
     def retention_job() -> None:
         purged = purge(sessions, now_s())
         if purged.total:
@@ -71,6 +77,7 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         conflicts_job()
         holds_job()
         unpaid_job()
+        waitlist_job()
         retention_job()
         for delivery in deliveries.values():
             delivery_job(delivery)
@@ -98,6 +105,14 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         "interval",
         seconds=settings.worker_interval_s,
         id="expire-unpaid-orders",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        waitlist_job,
+        "interval",
+        seconds=settings.worker_interval_s,
+        id="tell-waiting-lists",
         max_instances=1,
         coalesce=True,
     )

@@ -61,6 +61,8 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind("verify_email", ("name", "verify_url")),
         Kind("password_reset", ("name", "reset_url")),
+        # A sold-out event has seats again (cloud.orders.waitlist).
+        Kind("tickets_available", ("event_name", "event_starts", "event_url")),
         # tickets: [{"ticket_id", "type_name", "token"}, ...]; event_starts (text) optional.
         Kind(
             "order_confirmation",

@@ -13,7 +13,7 @@ from cloud.addresses import email_address
 from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
-from cloud.orders import holds, lost_tickets, service
+from cloud.orders import holds, lost_tickets, service, waitlist
 from cloud.orders.checkout import Line, checkout, order_lines, order_tickets
 from cloud.orders.models import Hold, HoldState, Order
 from cloud.orders.payments import PaymentStart, PaymentState, provider_for, provider_lookup
@@ -27,6 +27,8 @@ from cloud.orders.schemas import (
     OrderTicketOut,
     TicketsAgainIn,
     TicketsAgainOut,
+    WaitlistIn,
+    WaitlistOut,
 )
 from cloud.settings import CloudSettings
 from cloud.tickets.models import Ticket
@@ -180,6 +182,33 @@ class ShopController(Controller):
     def order(self, token: FromPath[str], db: Db) -> OrderOut:
         with db:
             return _order_out(db, service.order_for_buyer(db, token))
+
+    @post(
+        "/events/{event_id:int}/waitlist",
+        status_code=202,
+        sync_to_thread=True,
+        opt={"access": Access.PUBLIC},
+    )
+    def join_waitlist(
+        self,
+        event_id: FromPath[int],
+        data: JSONBody[WaitlistIn],
+        db: Db,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+    ) -> WaitlistOut:
+        """Put the address on the waiting list of an event with no tickets to buy now: it is
+        emailed once when seats can be bought again (cloud.orders.waitlist). 409 when they
+        can be bought now."""
+        email_address(data.email)
+        rate_limiter.enforce_each(
+            ("waitlist.ip", client_ip), ("waitlist.address", data.email.strip().lower())
+        )
+        waitlist.join(db, event_id, data.email, now_s())
+        return WaitlistOut(
+            detail=f"{data.email.strip()} is on the waiting list; it is emailed once if "
+            "tickets can be bought again."
+        )
 
     @post("/tickets-again", status_code=202, sync_to_thread=True, opt={"access": Access.PUBLIC})
     def tickets_again(

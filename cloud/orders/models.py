@@ -135,3 +135,23 @@ class PaymentEventRecord(Base):
     # The order it concerned, if it matched one.
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True)
     received_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class WaitlistEntry(Base):
+    """An address waiting to hear that a sold-out event has tickets again (cloud.orders
+    .waitlist). One per event and address; removed a while after it is told, or when the
+    event is over."""
+
+    __tablename__ = "waitlist"
+    __table_args__ = (
+        UniqueConstraint("event_id", "email"),
+        Index("ix_waitlist_event_id_created_at", "event_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
+    # Lower-cased, so one person is in line once however they type it.
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    # When it was emailed that seats can be bought; NULL while it waits.
+    told_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

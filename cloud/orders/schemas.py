@@ -32,6 +32,15 @@ class TicketsAgainIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
 
 
+class WaitlistIn(msgspec.Struct, forbid_unknown_fields=True):
+    # Where to say that tickets can be bought again.
+    email: Email
+
+
+class WaitlistOut(msgspec.Struct):
+    detail: str
+
+
 class OrderEmailIn(msgspec.Struct, forbid_unknown_fields=True):
     # A corrected address for the buyer; absent: the one the order was bought with.
     email: Email | None = None

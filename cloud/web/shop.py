@@ -18,12 +18,13 @@ from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
+from cloud.addresses import email_address
 from cloud.cache import Cache, cached, event_page_key, listing_key
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, PageCache, Settings
-from cloud.errors import CloudError, NotFound
+from cloud.errors import CloudError, Conflict, InvalidInput, NotFound
 from cloud.events.catalog import EventPage, event_page, published_events
-from cloud.orders import holds
+from cloud.orders import holds, waitlist
 from cloud.ratelimit import RateLimited
 from cloud.users.models import User
 from cloud.web.calendar import Entry, calendar_response
@@ -120,6 +121,36 @@ class StorefrontPages(Controller):
             url=f"{settings.public_url}/events/{event.event_id}",
         )
         return calendar_response(entry, datetime.now(UTC), {"Cache-Control": "public, max-age=60"})
+
+    @post("/events/{event_id:int}/waitlist", sync_to_thread=True, opt={"access": Access.PUBLIC})
+    def join_waitlist(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        event_id: FromPath[int],
+        data: FormData,
+        db: Db,
+        rate_limiter: Limiter,
+        client_ip: ClientIp,
+        current_user: CurrentUser,
+    ) -> Response[Any]:
+        """Put an address on the waiting list of an event with nothing to buy now."""
+        email = text(data, "email")
+        try:
+            email_address(email)
+        except InvalidInput:
+            problem = "Enter your email address, like name@example.org."
+            html = _event_html(request, db, event_id, current_user, form=data, errors=[problem])
+            return personal_page(html, status_code=400)
+        rate_limiter.enforce_each(("waitlist.ip", client_ip), ("waitlist.address", email.lower()))
+        try:
+            with db:
+                waitlist.join(db, event_id, email, now_s())
+        except Conflict as exc:
+            html = _event_html(request, db, event_id, current_user, form=data, errors=[exc.detail])
+            return personal_page(html, status_code=exc.status_code)
+        html = render(request, "shop/waitlist_joined.html", email=email, event_id=event_id)
+        return personal_page(html)
 
     @post("/events/{event_id:int}/reserve", sync_to_thread=True, opt={"access": Access.PUBLIC})
     def reserve(

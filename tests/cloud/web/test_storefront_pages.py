@@ -183,3 +183,32 @@ def test_an_unknown_address_is_a_page_for_browsers_and_json_for_the_api(
     api = visitor.get("/api/v1/no-such-thing")
     assert api.status_code == 404
     assert api.json()["status_code"] == 404
+
+
+def test_a_sold_out_event_offers_its_waiting_list(api: Api, shop: Setup, visitor: Visitor) -> None:
+    event_id = _event(api, shop, "Tiny Gig")
+    type_id = api.ticket_type(shop.organizer, event_id, name="Standing", capacity=1)
+    visitor.sign_up()  # logged in, pages are drawn fresh rather than from the page cache
+    page = visitor.get(f"/events/{event_id}")
+    assert "Put me on the waiting list" not in page.text  # a seat is left
+
+    hold = api.client.post(
+        "/api/v1/shop/holds",
+        json={
+            "event_id": event_id,
+            "buyer_email": "fast@example.org",
+            "buyer_name": "Fast",
+            "items": [{"type_id": type_id, "quantity": 1}],
+        },
+    )
+    assert hold.status_code == 201, hold.text
+    page = visitor.get(f"/events/{event_id}")
+    assert "Sold out" in page.text and "Put me on the waiting list" in page.text
+
+    bad = visitor.submit(f"/events/{event_id}", f"/events/{event_id}/waitlist", {"email": "x"})
+    assert bad.status_code == 400 and "Enter your email address" in bad.text
+    joined = visitor.submit(
+        f"/events/{event_id}", f"/events/{event_id}/waitlist", {"email": "slow@example.org"}
+    )
+    assert joined.status_code == 200, joined.text
+    assert "You are on the waiting list" in joined.text and "slow@example.org" in joined.text
