@@ -67,6 +67,16 @@ def _pay(
     )
 
 
+def _event_order(session: Session, organizer_id: int, event_id: int, reference: str) -> Order:
+    """The organizer's event's order with this reference, locked; NotFound otherwise."""
+    own_event(session, organizer_id, event_id)
+    order = _locked_order(session, Order.event_id == event_id, Order.reference == reference)
+    if order is None:
+        session.rollback()
+        raise NotFound(f"order {reference[:40]!r} not found in event {event_id}")
+    return order
+
+
 def _locked_order(session: Session, *conditions: object) -> Order | None:
     return session.scalar(
         select(Order)
@@ -147,11 +157,7 @@ def cancel_order(
     through the provider that took it. Its tickets are revoked (venues learn it on their
     next manifest pull) and their seats go back on sale. Cancelling a cancelled order
     changes nothing; a refund the provider refuses changes nothing either."""
-    own_event(session, organizer_id, event_id)
-    order = _locked_order(session, Order.event_id == event_id, Order.reference == reference)
-    if order is None:
-        session.rollback()
-        raise NotFound(f"order {reference[:40]!r} not found in event {event_id}")
+    order = _event_order(session, organizer_id, event_id, reference)
     status_before = order.status
     if order.status == OrderStatus.PENDING:
         _release(session, order, now)
@@ -190,11 +196,7 @@ def email_order_for_organizer(
     tickets held under the old one (venues learn it at their next pull, for the door's
     search) and is audited. At most once per address and :data:`lost_tickets.WINDOW_S`."""
     address = None if to is None else email_address(to)
-    own_event(session, organizer_id, event_id)
-    order = _locked_order(session, Order.event_id == event_id, Order.reference == reference)
-    if order is None:
-        session.rollback()
-        raise NotFound(f"order {reference[:40]!r} not found in event {event_id}")
+    order = _event_order(session, organizer_id, event_id, reference)
     old = order.buyer_email
     if address is not None and address != old:
         for ticket in order_tickets(session, order.id):

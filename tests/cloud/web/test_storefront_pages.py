@@ -9,6 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.cloud.conftest import Api, Setup
+from tests.cloud.orders.conftest import Shop
 from tests.cloud.web.conftest import Visitor
 
 
@@ -192,16 +193,7 @@ def test_a_sold_out_event_offers_its_waiting_list(api: Api, shop: Setup, visitor
     page = visitor.get(f"/events/{event_id}")
     assert "Put me on the waiting list" not in page.text  # a seat is left
 
-    hold = api.client.post(
-        "/api/v1/shop/holds",
-        json={
-            "event_id": event_id,
-            "buyer_email": "fast@example.org",
-            "buyer_name": "Fast",
-            "items": [{"type_id": type_id, "quantity": 1}],
-        },
-    )
-    assert hold.status_code == 201, hold.text
+    Shop(api.client, api).hold(event_id, {type_id: 1})  # the last seat, held by another
     page = visitor.get(f"/events/{event_id}")
     assert "Sold out" in page.text and "Put me on the waiting list" in page.text
 
