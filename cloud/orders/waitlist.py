@@ -48,6 +48,11 @@ def join(session: Session, event_id: int, email: str, now: int) -> None:
         raise Conflict("This event is over.")
     if _can_buy(page) > 0:
         raise Conflict("Tickets are on sale now: reserve them on the event's page.")
+    if page.ticket_types and all(
+        kind.sale_ends_at is not None and int(kind.sale_ends_at.timestamp()) <= now
+        for kind in page.ticket_types
+    ):
+        raise Conflict("The sale of this event has ended: no tickets will come back.")
     waiting = session.scalar(
         select(func.count())
         .select_from(WaitlistEntry)

@@ -88,6 +88,10 @@ def test_nobody_joins_while_tickets_can_be_bought_nor_with_a_bad_address(
     assert _join(client, sale, "not an address").status_code == 400
     missing = client.post("/api/v1/shop/events/999999/waitlist", json={"email": "a@example.org"})
     assert missing.status_code == 404
+    # A sale that has ended gives nothing back to wait for.
+    ended = shop.sale(general={"sale_ends_at": "2026-01-01T00:00:00Z"})
+    closed = _join(client, ended, "hopeful@example.org")
+    assert closed.status_code == 409 and "sale of this event has ended" in closed.json()["detail"]
     assert _waiting(sessions) == []
 
 
