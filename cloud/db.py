@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, exc
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -97,6 +100,22 @@ def _sqlite_begin(conn: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class InsertOrSkip:
+    """An INSERT that skips each row whose ``key`` columns (a unique constraint) are taken
+    already, even by a concurrent transaction: ``ON CONFLICT DO NOTHING`` on PostgreSQL and
+    SQLite alike, built once per dialect."""
+
+    def __init__(self, table: Table, key: Sequence[str]) -> None:
+        self._by_dialect = {
+            name: dialect.insert(table).on_conflict_do_nothing(index_elements=list(key))
+            for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+        }
+
+    def on(self, connection: Connection) -> Insert:
+        """The statement for ``connection``'s database."""
+        return self._by_dialect[connection.dialect.name]
 
 
 def load_models() -> None:

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
 from cloud.audit.actions import Action
 from cloud.audit.log import record
 from cloud.clock import now_s
+from cloud.db import InsertOrSkip
 from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.notifications.kinds import KINDS
 from cloud.notifications.models import Channel, OutboxMessage, OutboxStatus
@@ -136,17 +136,12 @@ def _insert(
         "batch": batch,
     }
     connection = session.connection()
-    connection.execute(_ENQUEUE[connection.dialect.name == "sqlite"], values)
+    connection.execute(_ENQUEUE.on(connection), values)
 
 
-# Built once per dialect (every checkout queues a confirmation): the first message under an
-# idempotency key wins.
-_ENQUEUE = {
-    embedded: dialect.insert(OutboxMessage.__table__).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]
-    )
-    for embedded, dialect in ((True, sqlite), (False, postgresql))
-}
+# Built once (every checkout queues a confirmation): the first message under an idempotency
+# key wins.
+_ENQUEUE = InsertOrSkip(OutboxMessage.__table__, ["idempotency_key"])
 
 
 def _digest(channel: str, to: str) -> str:

@@ -11,10 +11,10 @@ of it. Addresses are forgotten that long after they were told, and when the even
 from __future__ import annotations
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.addresses import email_address
+from cloud.db import InsertOrSkip
 from cloud.errors import Conflict, NotFound
 from cloud.events.catalog import EventPage, event_page
 from cloud.events.models import Event
@@ -62,19 +62,13 @@ def join(session: Session, event_id: int, email: str, now: int) -> None:
         raise Conflict("The waiting list of this event is full.")
     connection = session.connection()
     connection.execute(
-        _JOIN[connection.dialect.name == "sqlite"],
-        {"event_id": event_id, "email": address, "created_at": now},
+        _JOIN.on(connection), {"event_id": event_id, "email": address, "created_at": now}
     )
     session.commit()
 
 
 # The first ask of an address keeps its place in line; asking again changes nothing.
-_JOIN = {
-    embedded: dialect.insert(WaitlistEntry.__table__).on_conflict_do_nothing(
-        index_elements=["event_id", "email"]
-    )
-    for embedded, dialect in ((True, sqlite), (False, postgresql))
-}
+_JOIN = InsertOrSkip(WaitlistEntry.__table__, ["event_id", "email"])
 
 
 def tell_waiting(sessions: sessionmaker[Session], now: int, public_url: str) -> int:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cloud.clock import now_s
-from cloud.db import MAX_ROW_ID
+from cloud.db import MAX_ROW_ID, InsertOrSkip
 from cloud.errors import InvalidInput
 from cloud.events.models import Event
 from cloud.ops.metrics import record_scans
@@ -17,6 +16,9 @@ from cloud.scans.models import Scan
 from cloud.venues.models import Venue
 from shared.errors import ProtocolError
 from shared.messages import ScanAck, ScanBatch, decode
+
+# A scan stored once, however often its batch is sent again.
+_STORE = InsertOrSkip(Scan.__table__, ["scan_id"])
 
 
 def parse_batch(body: bytes) -> ScanBatch:
@@ -74,13 +76,9 @@ def store_scans(session: Session, venue: Venue, batch: ScanBatch) -> ScanAck:
         )
     new: set[str] = set()
     if rows:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(Scan)
-            .on_conflict_do_nothing(index_elements=["scan_id"])
-            .returning(Scan.scan_id)
-        )
-        new = set(session.connection().execute(statement, list(rows.values())).scalars())
+        connection = session.connection()
+        statement = _STORE.on(connection).returning(Scan.scan_id)
+        new = set(connection.execute(statement, list(rows.values())).scalars())
     session.commit()
     first_of_each = {scan.scan_id: scan for scan in reversed(batch.scans)}
     record_scans(venue.id, (first_of_each[scan_id] for scan_id in new))

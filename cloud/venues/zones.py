@@ -94,13 +94,15 @@ def regions() -> tuple[Region, ...]:
     return tuple(Region(region, tuple(zones)) for region, zones in grouped.items() if zones)
 
 
+@cache
+def _offered() -> frozenset[str]:
+    return frozenset(name for region in regions() for name, _ in region.zones)
+
+
 def choices(current: str = DEFAULT) -> tuple[Region, ...]:
     """The zones to pick from, with ``current`` first when the list does not offer it (a
     name set through the API, such as "US/Eastern"), so a form does not change it unasked."""
-    offered = current == DEFAULT or any(
-        current == name for region in regions() for name, _ in region.zones
-    )
-    if offered or current not in _known():
+    if current == DEFAULT or current in _offered() or current not in _known():
         return regions()
     return (Region("Current", ((current, current),)), *regions())
 

@@ -13,7 +13,7 @@ from cloud.audit.models import AuditEntry
 from cloud.db import make_engine, make_session_factory
 from cloud.settings import CloudSettings
 from tests.cloud.analytics.test_reports_api import _member
-from tests.cloud.orders.conftest import Shop
+from tests.cloud.orders.conftest import Sale, Shop
 from tests.cloud.users.support import emails
 
 
@@ -28,14 +28,17 @@ def _audited(settings: CloudSettings, reference: str) -> list[AuditEntry]:
         engine.dispose()
 
 
+def _sold(shop: Shop, tickets: int, email: str) -> tuple[Sale, dict[str, Any], str]:
+    """A sale, a paid order of ``tickets`` bought with ``email``, and its email-again route."""
+    sale = shop.sale(general={"capacity": 10})
+    _, order = shop.buy(sale.event_id, {sale.types["general"]: tickets}, email=email, name="Ada")
+    return sale, order, f"/api/v1/events/{sale.event_id}/orders/{order['reference']}/email"
+
+
 def test_a_mistyped_address_is_corrected_and_the_tickets_go_there(
     shop: Shop, client: TestClient[Any], settings: CloudSettings
 ) -> None:
-    sale = shop.sale(general={"capacity": 10})
-    _, order = shop.buy(
-        sale.event_id, {sale.types["general"]: 2}, email="ada@exmaple.org", name="Ada"
-    )
-    path = f"/api/v1/events/{sale.event_id}/orders/{order['reference']}/email"
+    sale, order, path = _sold(shop, 2, "ada@exmaple.org")
 
     answer = client.post(path, json={"email": "ada@example.org"}, headers=sale.organizer.headers)
 
@@ -63,11 +66,7 @@ def test_a_mistyped_address_is_corrected_and_the_tickets_go_there(
 def test_only_the_events_managers_send_and_a_cancelled_order_has_nothing_to_send(
     shop: Shop, client: TestClient[Any], settings: CloudSettings
 ) -> None:
-    sale = shop.sale(general={"capacity": 10})
-    _, order = shop.buy(
-        sale.event_id, {sale.types["general"]: 1}, email="bo@example.org", name="Bo"
-    )
-    path = f"/api/v1/events/{sale.event_id}/orders/{order['reference']}/email"
+    sale, order, path = _sold(shop, 1, "bo@example.org")
     viewer = _member(client, shop.api, sale.organizer, "viewer")
     assert client.post(path, json={}, headers=viewer).status_code == 403
     stranger = shop.api.signup()
