@@ -4,13 +4,14 @@ A buyer leaves an address on the event's page. When seats can be bought again (a
 out, an order is cancelled or refunded, the organizer adds capacity or the sale opens), the
 worker emails as many of the first in line as there are seats, once each. Nothing is held for
 them: the first to buy gets the seats, and the email says so. A seat told about counts as
-spoken for during :data:`TOLD_FOR_S`; if it is still free after that, the next in line hears
-of it. Addresses are forgotten that long after they were told, and when the event is over.
+spoken for during :data:`TOLD_FOR_S`, or until that address buys; if it is still free after
+that, the next in line hears of it. Addresses are forgotten that long after they were told, as
+soon as they have bought tickets for the event (told or not), and when the event is over.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cloud.addresses import email_address
@@ -19,7 +20,7 @@ from cloud.errors import Conflict, NotFound
 from cloud.events.catalog import EventPage, event_page
 from cloud.events.models import Event
 from cloud.notifications.outbox import enqueue_email
-from cloud.orders.models import WaitlistEntry
+from cloud.orders.models import Order, OrderStatus, WaitlistEntry
 from cloud.venues import zones
 
 # More addresses than this for one event are refused: the list is for seats coming back,
@@ -70,16 +71,30 @@ def join(session: Session, event_id: int, email: str, now: int) -> None:
 # The first ask of an address keeps its place in line; asking again changes nothing.
 _JOIN = InsertOrSkip(WaitlistEntry.__table__, ["event_id", "email"])
 
+# The address paid for tickets to the event after it joined the line: the seat it was told
+# of (if any) is taken, and it has no more need to hear of others. (A buyer may join after
+# buying, to hear when more come back; an order from before joining does not count.)
+_bought_since_joining = exists().where(
+    and_(
+        Order.event_id == WaitlistEntry.event_id,
+        func.lower(Order.buyer_email) == WaitlistEntry.email,
+        Order.status == OrderStatus.PAID,
+        Order.paid_at >= WaitlistEntry.created_at,
+    )
+)
+
 
 def tell_waiting(sessions: sessionmaker[Session], now: int, public_url: str) -> int:
-    """The worker's pass: forget the addresses of events that are over and those told long
-    enough ago, then, for each event whose seats can be bought again, email the first in
-    line, one address per seat not already spoken for. Returns how many were told."""
+    """The worker's pass: forget the addresses of events that are over, those told long
+    enough ago and those that have bought since they joined, then, for each event whose seats
+    can be bought again, email the first in line, one address per seat not already spoken
+    for. Returns how many were told."""
     with sessions() as session:
         session.execute(
             delete(WaitlistEntry).where(
                 WaitlistEntry.event_id.in_(select(Event.id).where(Event.ends_at <= now))
                 | (WaitlistEntry.told_at <= now - TOLD_FOR_S)
+                | _bought_since_joining
             )
         )
         session.commit()

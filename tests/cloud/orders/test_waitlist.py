@@ -80,6 +80,40 @@ def test_the_first_in_line_hears_when_a_seat_comes_back(
     assert {o["reference"]: o["status"] for o in orders.json()}[kept["reference"]] == "paid"
 
 
+def test_an_address_that_buys_leaves_the_line_and_frees_the_next_seat_at_once(
+    shop: Shop,
+    client: TestClient[Any],
+    settings: CloudSettings,
+    sessions: sessionmaker[Session],
+) -> None:
+    sale = shop.sale(general={"capacity": 2})
+    general = sale.types["general"]
+    orders = [shop.buy(sale.event_id, {general: 1})[1] for _ in range(2)]
+    for email in ("ana@example.org", "ben@example.org", "cleo@example.org"):
+        assert _join(client, sale, email).status_code == 202
+
+    def cancel(order: dict[str, Any]) -> None:
+        path = f"/api/v1/events/{sale.event_id}/orders/{order['reference']}/cancel"
+        assert client.post(path, headers=sale.organizer.headers).status_code == 200
+
+    cancel(orders[0])
+    assert tell_waiting(sessions, now_s(), settings.public_url) == 1
+    # Ana heard of the seat and bought it (as "Ana@…"): she is off the list at the next pass.
+    shop.buy(sale.event_id, {general: 1}, email="Ana@Example.org")
+    cancel(orders[1])
+    # The other seat is announced at once, not after Ana's half hour.
+    assert tell_waiting(sessions, now_s(), settings.public_url) == 1
+    assert _waiting(sessions) == ["ben@example.org", "cleo@example.org"]
+    assert len(emails(settings, "ben@example.org", "tickets_available")) == 1
+    # Cleo did not wait for her turn: she bought the seat Ben was told of, so she leaves the
+    # line without an email, and Ben's seat is gone (nobody else is told).
+    shop.buy(sale.event_id, {general: 1}, email="cleo@example.org")
+    assert tell_waiting(sessions, now_s(), settings.public_url) == 0
+    assert _waiting(sessions) == ["ben@example.org"]
+    assert emails(settings, "cleo@example.org", "tickets_available") == []
+    assert len(emails(settings, "ana@example.org", "tickets_available")) == 1
+
+
 def test_nobody_joins_while_tickets_can_be_bought_nor_with_a_bad_address(
     shop: Shop, client: TestClient[Any], sessions: sessionmaker[Session]
 ) -> None:
