@@ -34,7 +34,7 @@ from cloud.events.storefront import StorefrontCache
 from cloud.media.images import MAX_UPLOAD_BYTES
 from cloud.media.store import MediaStore, media_store
 from cloud.settings import CloudSettings
-from cloud.timestamps import to_datetime
+from cloud.timestamps import stored_moment, to_datetime
 from shared.messages import KeyFile
 
 MAX_LISTING_PAGE = 100
@@ -145,7 +145,7 @@ def _changes(data: TicketTypeUpdate) -> dict[str, Any]:
     }
     for bound in ("sale_starts_at", "sale_ends_at"):
         if bound in given:
-            given[bound] = service.sale_moment(given[bound], bound)
+            given[bound] = stored_moment(given[bound], bound)
     return given
 
 

@@ -5,6 +5,8 @@ from typing import Annotated
 
 import msgspec
 
+from cloud.timestamps import Moment
+
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 MAX_ENTRIES_LIMIT = 10_000
 EntryLimit = Annotated[
@@ -27,8 +29,8 @@ Description = Annotated[
 class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Name
     venue_id: int
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     description: Description = ""
     # Drafts are invisible to buyers and cannot be sold; true publishes it at once.
     published: bool = False
@@ -38,8 +40,8 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """Only the fields given change."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    starts_at: datetime | msgspec.UnsetType = msgspec.UNSET
-    ends_at: datetime | msgspec.UnsetType = msgspec.UNSET
+    starts_at: Moment | msgspec.UnsetType = msgspec.UNSET
+    ends_at: Moment | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -100,8 +102,8 @@ class TicketTypeIn(msgspec.Struct, forbid_unknown_fields=True):
     price: Price = 0
     currency: Currency = "EUR"
     # Buyers may hold tickets of this type from/until these moments (none: no limit).
-    sale_starts_at: datetime | None = None
-    sale_ends_at: datetime | None = None
+    sale_starts_at: Moment | None = None
+    sale_ends_at: Moment | None = None
     per_order_limit: PerOrderLimit = 10
 
 
@@ -114,8 +116,8 @@ class TicketTypeUpdate(msgspec.Struct, forbid_unknown_fields=True):
     reentry: bool | msgspec.UnsetType = msgspec.UNSET
     price: Price | msgspec.UnsetType = msgspec.UNSET
     currency: Currency | msgspec.UnsetType = msgspec.UNSET
-    sale_starts_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
-    sale_ends_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    sale_starts_at: Moment | msgspec.UnsetType | None = msgspec.UNSET
+    sale_ends_at: Moment | msgspec.UnsetType | None = msgspec.UNSET
     per_order_limit: PerOrderLimit | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -17,7 +17,7 @@ from cloud.events.stock import set_capacity, set_currency
 from cloud.media.images import prepare_image
 from cloud.media.store import MediaStore, Rendition
 from cloud.orgs.models import Organisation
-from cloud.timestamps import to_unix
+from cloud.timestamps import stored_moment, to_unix
 from cloud.venues.models import Venue
 from cloud.venues.service import own_venue
 
@@ -209,19 +209,10 @@ class SaleTerms:
 def sale_window(
     starts_at: datetime | None, ends_at: datetime | None
 ) -> tuple[int | None, int | None]:
-    start = sale_moment(starts_at, "sale_starts_at")
-    end = sale_moment(ends_at, "sale_ends_at")
+    start = stored_moment(starts_at, "sale_starts_at")
+    end = stored_moment(ends_at, "sale_ends_at")
     _check_window(start, end)
     return start, end
-
-
-def sale_moment(moment: datetime | None, name: str) -> int | None:
-    if moment is None:
-        return None
-    seconds = to_unix(moment)
-    if not 0 <= seconds <= _U32_MAX:
-        raise InvalidInput(f"{name} must be between 1970 and 2106")
-    return seconds
 
 
 def _check_window(start: int | None, end: int | None) -> None:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
+
+from cloud.timestamps import Moment
 
 MAX_ISSUE = 500
 MAX_ORDER_REF = 64
@@ -16,8 +17,8 @@ class IssueIn(msgspec.Struct, forbid_unknown_fields=True):
     # The order these tickets belong to, e.g. the shop's or an external order number.
     order_ref: Annotated[str, msgspec.Meta(max_length=MAX_ORDER_REF)] | None = None
     count: Annotated[int, msgspec.Meta(ge=1, le=MAX_ISSUE)] = 1
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
 
 
 class IssuedTicket(msgspec.Struct):

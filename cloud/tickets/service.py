@@ -19,20 +19,9 @@ from cloud.events.signing import current_private_key
 from cloud.events.stock import return_seats, sell_seats
 from cloud.tickets.changes import UNNUMBERED
 from cloud.tickets.models import Ticket
-from cloud.timestamps import to_unix
+from cloud.timestamps import stored_moment
 from shared.ids import new_ticket_id
 from shared.token import TicketClaims, sign_ticket
-
-_U32_MAX = 2**32 - 1
-
-
-def _seconds(moment: datetime | None, name: str) -> int | None:
-    if moment is None:
-        return None
-    seconds = to_unix(moment)
-    if not 0 <= seconds <= _U32_MAX:
-        raise InvalidInput(f"{name} must be between 1970 and 2106")
-    return seconds
 
 
 def _holder_email(value: str | None) -> str | None:
@@ -73,7 +62,7 @@ def issue_tickets(
     ticket_type = session.get(TicketType, type_id)
     if ticket_type is None or ticket_type.event_id != event_id:
         raise NotFound(f"ticket type {type_id} not found in event {event_id}")
-    start, end = _seconds(valid_from, "valid_from"), _seconds(valid_until, "valid_until")
+    start, end = stored_moment(valid_from, "valid_from"), stored_moment(valid_until, "valid_until")
     if start is not None and end is not None and start >= end:
         raise InvalidInput("valid_from must be before valid_until")
 

@@ -7,8 +7,7 @@ from litestar.params import FromPath, JSONBody
 
 from cloud.clock import now_s
 from cloud.deps import Db, OrganizerId
-from cloud.events.service import sale_moment
-from cloud.timestamps import to_datetime
+from cloud.timestamps import stored_moment, to_datetime
 from cloud.vouchers import service
 from cloud.vouchers.models import Voucher
 from cloud.vouchers.schemas import VoucherIn, VoucherOut
@@ -48,8 +47,8 @@ class VoucherController(Controller):
             percent_off=data.percent_off,
             amount_off=data.amount_off,
             type_ids=tuple(data.type_ids),
-            valid_from=sale_moment(data.valid_from, "valid_from"),
-            valid_until=sale_moment(data.valid_until, "valid_until"),
+            valid_from=stored_moment(data.valid_from, "valid_from"),
+            valid_until=stored_moment(data.valid_until, "valid_until"),
             max_uses=data.max_uses,
         )
         return _out(*service.create_voucher(db, organizer_id, event_id, terms, now_s()))

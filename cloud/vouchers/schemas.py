@@ -6,6 +6,7 @@ from typing import Annotated
 import msgspec
 
 from cloud.events.schemas import MAX_PRICE
+from cloud.timestamps import Moment
 
 Code = Annotated[
     str,
@@ -31,8 +32,8 @@ class VoucherIn(msgspec.Struct, forbid_unknown_fields=True):
     type_ids: Annotated[list[int], msgspec.Meta(max_length=100)] = msgspec.field(
         default_factory=list
     )
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Moment | None = None
+    valid_until: Moment | None = None
     max_uses: MaxUses | None = None
 
 

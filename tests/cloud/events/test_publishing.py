@@ -143,12 +143,55 @@ def test_the_organizer_edits_name_dates_and_description(api: Api, client: TestCl
     assert client.get(f"/api/v1/events/{event_id}", headers=org.headers).json() == body
 
 
+def test_a_time_without_its_utc_offset_is_refused_naming_the_field(
+    api: Api, client: TestClient[Any]
+) -> None:
+    """ "20:00" could be UTC or the venue's evening: the API does not guess."""
+    org, event_id, type_id = _draft(api, client)
+    venue_id = client.get(f"/api/v1/events/{event_id}", headers=org.headers).json()["venue_id"]
+    asks = [
+        ("/api/v1/events", "starts_at", {**EVENT, "venue_id": venue_id}),
+        (
+            f"/api/v1/events/{event_id}/ticket-types",
+            "sale_ends_at",
+            {"name": "Late", "capacity": 5},
+        ),
+        (
+            f"/api/v1/events/{event_id}/vouchers",
+            "valid_until",
+            {"code": "EARLY", "percent_off": 10},
+        ),
+        (
+            f"/api/v1/events/{event_id}/tickets",
+            "valid_from",
+            {"type_id": type_id, "holder_name": "Al"},
+        ),
+    ]
+    for path, field, body in asks:
+        r = client.post(path, json={**body, field: "2030-06-01T20:00:00"}, headers=org.headers)
+        assert r.status_code == 400, (path, r.text)
+        [problem] = r.json()["extra"]
+        assert problem["key"] == field
+        assert "timezone" in problem["message"]
+    # With its offset the same time is taken, as the moment it names.
+    r = client.patch(
+        f"/api/v1/events/{event_id}",
+        json={"ends_at": "2030-06-01T23:30:00+02:00"},
+        headers=org.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["ends_at"].startswith("2030-06-01T21:30:00")
+    events = client.get("/api/v1/events", headers=org.headers).json()
+    assert [e["event_id"] for e in events] == [event_id]
+
+
 def test_bad_edits_are_refused_and_change_nothing(api: Api, client: TestClient[Any]) -> None:
     org, event_id, _ = _draft(api, client)
     before = client.get(f"/api/v1/events/{event_id}", headers=org.headers).json()
 
     for change in (
         {"ends_at": "2030-06-01T18:00:00Z"},  # before the start
+        {"ends_at": "2030-06-02T01:00:00"},  # UTC or the venue's time? It does not say.
         {"description": "x" * 5001},
         {"description": "bell \x07 inside"},
         {"name": "   "},
