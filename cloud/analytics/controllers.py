@@ -37,7 +37,7 @@ from cloud.analytics.tables import (
 from cloud.analytics.throughput import throughput_report
 from cloud.clock import now_s
 from cloud.deps import Db, OrganizerId
-from cloud.events.service import own_event
+from cloud.events.service import own_event, own_event_zone
 
 Validity = Literal["valid", "revoked", "all"]
 _REVOKED: dict[str, bool | None] = {"valid": False, "revoked": True, "all": None}
@@ -105,8 +105,8 @@ class EventReportsController(Controller):
 
     @get("/gates.csv", sync_to_thread=True)
     def gates_csv(self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId) -> Stream:
-        _own(db, organizer_id, event_id)
-        table = gates_table(attendance_report(db, event_id, now_s()))
+        zone = own_event_zone(db, organizer_id, event_id)
+        table = gates_table(attendance_report(db, event_id, now_s()), zone)
         return table_download(f"gates-event-{event_id}.csv", table)
 
     @get("/throughput", sync_to_thread=True)
@@ -119,8 +119,8 @@ class EventReportsController(Controller):
 
     @get("/throughput.csv", sync_to_thread=True)
     def throughput_csv(self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId) -> Stream:
-        _own(db, organizer_id, event_id)
-        table = throughput_table(throughput_report(db, event_id))
+        zone = own_event_zone(db, organizer_id, event_id)
+        table = throughput_table(throughput_report(db, event_id), zone)
         return table_download(f"throughput-event-{event_id}.csv", table)
 
     @get("/attendees", sync_to_thread=True)
@@ -157,9 +157,9 @@ class EventReportsController(Controller):
         status: FromQuery[Validity] = "valid",
     ) -> Stream:
         """Every matching ticket, streamed; ``Bilten-Row-Count`` says how many."""
-        _own(db, organizer_id, event_id)
+        zone = own_event_zone(db, organizer_id, event_id)
         wanted = attendee_filter(q, type_id, checked_in, status)
-        return attendees_download(db, state.session_factory, event_id, wanted)
+        return attendees_download(db, state.session_factory, event_id, wanted, zone)
 
 
 class OrganisationReportsController(Controller):

@@ -32,17 +32,24 @@ def csv_download(filename: str, rows: int, chunks: Iterator[bytes]) -> Stream:
 
 
 def table_download(filename: str, table: Table) -> Stream:
-    return csv_download(filename, len(table.rows), csv_chunks(table.header, [table.rows]))
+    return csv_download(
+        filename, len(table.rows), csv_chunks(table.header, [table.rows], table.zone)
+    )
 
 
 def attendees_download(
-    db: Session, sessions: sessionmaker[Session], event_id: int, wanted: AttendeeFilter
+    db: Session,
+    sessions: sessionmaker[Session],
+    event_id: int,
+    wanted: AttendeeFilter,
+    zone: str,
 ) -> Stream:
-    """The attendee list as CSV, counted now and streamed as the client reads it; ``db``'s
-    transaction ends here, each batch is read in a short one of its own."""
+    """The attendee list as CSV, its moments in ``zone``, counted now and streamed as the
+    client reads it; ``db``'s transaction ends here, each batch is read in a short one of its
+    own."""
     plan = plan_export(db, event_id, wanted)
     db.commit()
     batches = (attendee_rows(batch) for batch in export_batches(sessions, event_id, wanted, plan))
     return csv_download(
-        f"attendees-event-{event_id}.csv", plan.rows, csv_chunks(ATTENDEE_HEADER, batches)
+        f"attendees-event-{event_id}.csv", plan.rows, csv_chunks(ATTENDEE_HEADER, batches, zone)
     )

@@ -1,5 +1,5 @@
 """Each report as a table (a header and rows) for its CSV file. Money is written in major
-units (``12.50``), one column per currency, named after it."""
+units (``12.50``), one column per currency, named after it; moments in the venue's time."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cloud.analytics.schemas import (
 from cloud.currencies import major
 from cloud.scans.schemas import ConflictOut
 from cloud.timestamps import to_datetime
+from cloud.venues import zones
 
 Row = Sequence[Cell]
 
@@ -26,6 +27,9 @@ Row = Sequence[Cell]
 class Table:
     header: list[str]
     rows: list[Row]
+    # The zone its moments are written in; None: each in the offset it carries (the rows of
+    # an organisation's events, each in its own venue's time).
+    zone: str | None = "UTC"
 
 
 def _currencies(moneys: Iterable[Money]) -> list[str]:
@@ -89,7 +93,7 @@ def sales_table(report: SalesReport) -> Table:
         ]
         for bucket in report.buckets
     ]
-    return Table(header, rows)
+    return Table(header, rows, report.timezone)
 
 
 def ticket_types_table(sales: SalesReport, attendance: AttendanceReport) -> Table:
@@ -130,9 +134,9 @@ def ticket_types_table(sales: SalesReport, attendance: AttendanceReport) -> Tabl
     return Table(header, rows)
 
 
-def conflicts_table(conflicts: Iterable[ConflictOut]) -> Table:
+def conflicts_table(conflicts: Iterable[ConflictOut], zone: str) -> Table:
     """Each ticket admitted more often than it allows: the admission that counts and the one
-    flagged, with gate, device and time (UTC)."""
+    flagged, with gate, device and time."""
     header = [
         "ticket_id",
         "admitted_gate",
@@ -156,10 +160,10 @@ def conflicts_table(conflicts: Iterable[ConflictOut]) -> Table:
         ]
         for conflict in conflicts
     ]
-    return Table(header, rows)
+    return Table(header, rows, zone)
 
 
-def gates_table(attendance: AttendanceReport) -> Table:
+def gates_table(attendance: AttendanceReport, zone: str) -> Table:
     header = [
         "gate",
         "devices",
@@ -185,15 +189,15 @@ def gates_table(attendance: AttendanceReport) -> Table:
         ]
         for gate in attendance.gates
     ]
-    return Table(header, rows)
+    return Table(header, rows, zone)
 
 
-def throughput_table(report: ThroughputReport) -> Table:
+def throughput_table(report: ThroughputReport, zone: str) -> Table:
     header = ["gate", "minute", "admitted", "exited", "rejected"]
     rows: list[Row] = [
         [row.gate, row.minute, row.admitted, row.exited, row.rejected] for row in report.minutes
     ]
-    return Table(header, rows)
+    return Table(header, rows, zone)
 
 
 def portfolio_table(report: PortfolioReport) -> Table:
@@ -219,8 +223,8 @@ def portfolio_table(report: PortfolioReport) -> Table:
         [
             event.event_id,
             event.name,
-            event.starts_at,
-            event.ends_at,
+            event.starts_at.astimezone(zones.zone(event.timezone)),
+            event.ends_at.astimezone(zones.zone(event.timezone)),
             event.published,
             event.capacity,
             event.sold,
@@ -233,4 +237,4 @@ def portfolio_table(report: PortfolioReport) -> Table:
         ]
         for event in report.events
     ]
-    return Table(header, rows)
+    return Table(header, rows, zone=None)

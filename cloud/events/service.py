@@ -185,6 +185,13 @@ def own_event(session: Session, organizer_id: int, event_id: int) -> Event:
     return event
 
 
+def own_event_zone(session: Session, organizer_id: int, event_id: int) -> str:
+    """The time zone of the organizer's event's venue: what its times are typed and shown in
+    (NotFound for another organizer's event)."""
+    event = own_event(session, organizer_id, event_id)
+    return own_venue(session, organizer_id, event.venue_id).timezone
+
+
 def rotate_key(session: Session, organizer_id: int, event_id: int, master_key: bytes) -> SigningKey:
     """A new signing key for the event: every ticket issued from now on carries it, and
     every ticket signed before stays valid, as venues and gates keep each key they were given

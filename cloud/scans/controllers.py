@@ -7,6 +7,7 @@ from litestar.response import Stream
 from cloud.analytics.downloads import table_download
 from cloud.analytics.tables import conflicts_table
 from cloud.deps import Db, OrganizerId
+from cloud.events.service import own_event_zone
 from cloud.scans import service
 from cloud.scans.schemas import ConflictList, ScanList
 
@@ -25,5 +26,6 @@ class EventScansController(Controller):
 
     @get("/conflicts.csv", sync_to_thread=True)
     def conflicts_csv(self, event_id: FromPath[int], db: Db, organizer_id: OrganizerId) -> Stream:
-        table = conflicts_table(service.event_conflicts(db, organizer_id, event_id))
+        zone = own_event_zone(db, organizer_id, event_id)
+        table = conflicts_table(service.event_conflicts(db, organizer_id, event_id), zone)
         return table_download(f"conflicts-event-{event_id}.csv", table)

@@ -13,8 +13,7 @@ from litestar.response import Stream, Template
 from cloud.analytics.attendees import AttendeeFilter, attendee_page
 from cloud.analytics.downloads import attendees_download
 from cloud.deps import Db
-from cloud.events.service import own_event, ticket_types
-from cloud.venues.service import own_venue
+from cloud.events.service import own_event, own_event_zone, ticket_types
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, org_page
 from cloud.web.organizer.listing import PER_PAGE, Pager, choice, number, page_number, text
@@ -62,7 +61,7 @@ class AttendeesPages(Controller):
         wanted, kept = read_filter(request.query_params)
         page_no = page_number(request.query_params)
         event = own_event(db, org.org_id, event_id)
-        zone = own_venue(db, org.org_id, event.venue_id).timezone
+        zone = own_event_zone(db, org.org_id, event_id)
         types = ticket_types(db, event_id)
         found = attendee_page(db, event_id, wanted, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE)
         db.commit()
@@ -91,5 +90,5 @@ class AttendeesPages(Controller):
     ) -> Stream:
         org = org_page(db, current_user, request, org_id)
         wanted, _ = read_filter(request.query_params)
-        own_event(db, org.org_id, event_id)
-        return attendees_download(db, state.session_factory, event_id, wanted)
+        zone = own_event_zone(db, org.org_id, event_id)
+        return attendees_download(db, state.session_factory, event_id, wanted, zone)

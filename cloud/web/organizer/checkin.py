@@ -22,7 +22,7 @@ from cloud.analytics.tables import conflicts_table
 from cloud.clock import now_s
 from cloud.deps import Db
 from cloud.events.models import Event
-from cloud.events.service import own_event
+from cloud.events.service import own_event, own_event_zone
 from cloud.scans.service import event_conflicts
 from cloud.venues.service import own_venue
 from cloud.web.deps import CurrentUser
@@ -120,5 +120,6 @@ class CheckinPages(Controller):
     ) -> Stream:
         """Every conflict of the event (the page lists the newest), as the JSON API's CSV."""
         org = org_page(db, current_user, request, org_id)
-        table = conflicts_table(event_conflicts(db, org.org_id, event_id))
+        zone = own_event_zone(db, org.org_id, event_id)
+        table = conflicts_table(event_conflicts(db, org.org_id, event_id), zone)
         return table_download(f"conflicts-event-{event_id}.csv", table)

@@ -41,12 +41,6 @@ def _moment(seconds: int | None, zone: str) -> str:
     return "" if seconds is None else local_input(to_datetime(seconds), zone)
 
 
-def event_zone(db: Session, org_id: int, event_id: int) -> str:
-    """The time zone of the event's venue, which its forms' times are typed in."""
-    event = service.own_event(db, org_id, event_id)
-    return own_venue(db, org_id, event.venue_id).timezone
-
-
 def event_page(
     db: Session,
     org: OrgPage,
@@ -153,7 +147,7 @@ class EventPage(Controller):
     ) -> Template | Redirect:
         org = org_page(db, current_user, request, org_id, Role.MANAGER)
         form = Form(data)
-        fields = read_event_fields(form, event_zone(db, org_id, event_id))
+        fields = read_event_fields(form, service.own_event_zone(db, org_id, event_id))
         if not form.valid:
             return event_page(db, org, event_id, settings, forms={"details": form}, status_code=400)
         service.update_event(

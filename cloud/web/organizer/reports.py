@@ -24,7 +24,7 @@ from cloud.analytics.tables import (
 from cloud.analytics.throughput import throughput_report
 from cloud.clock import now_s
 from cloud.deps import Db
-from cloud.events.service import own_event
+from cloud.events.service import own_event, own_event_zone
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, org_page
 from cloud.web.organizer.charts import stacked_bars
@@ -118,8 +118,8 @@ class EventReports(Controller):
         current_user: CurrentUser,
     ) -> Stream:
         org = org_page(db, current_user, request, org_id)
-        own_event(db, org.org_id, event_id)
-        table = gates_table(attendance_report(db, event_id, now_s()))
+        zone = own_event_zone(db, org.org_id, event_id)
+        table = gates_table(attendance_report(db, event_id, now_s()), zone)
         return table_download(f"gates-event-{event_id}.csv", table)
 
     @get("/throughput.csv", sync_to_thread=True)
@@ -133,8 +133,8 @@ class EventReports(Controller):
         current_user: CurrentUser,
     ) -> Stream:
         org = org_page(db, current_user, request, org_id)
-        own_event(db, org.org_id, event_id)
-        table = throughput_table(throughput_report(db, event_id))
+        zone = own_event_zone(db, org.org_id, event_id)
+        table = throughput_table(throughput_report(db, event_id), zone)
         return table_download(f"throughput-event-{event_id}.csv", table)
 
 

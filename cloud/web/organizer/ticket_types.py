@@ -16,7 +16,7 @@ from cloud.events.schemas import MAX_CAPACITY, MAX_ENTRIES_LIMIT, MAX_PER_ORDER,
 from cloud.orgs.models import Role
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, org_page
-from cloud.web.organizer.event_page import event_page, event_url, event_zone
+from cloud.web.organizer.event_page import event_page, event_url
 from cloud.web.organizer.forms import Form
 from cloud.web.organizer.home import FormData
 
@@ -42,7 +42,7 @@ class TicketTypeForms(Controller):
         currency = form.currency()
         price = form.price("price", currency, high=MAX_PRICE)
         capacity = form.integer("capacity", "Capacity", low=1, high=MAX_CAPACITY)
-        zone = event_zone(db, org_id, event_id)
+        zone = service.own_event_zone(db, org_id, event_id)
         starts = form.moment("sale_starts_at", "Sale starts", zone=zone, required=False)
         ends = form.moment("sale_ends_at", "Sale ends", zone=zone, required=False)
         form.window(starts, ends, "sale_ends_at", "Sale ends must be after Sale starts")
@@ -86,7 +86,7 @@ class TicketTypeForms(Controller):
     ) -> Template | Redirect:
         org = org_page(db, current_user, request, org_id, Role.MANAGER)
         row = service.own_ticket_type(db, org_id, event_id, type_id)
-        zone = event_zone(db, org_id, event_id)
+        zone = service.own_event_zone(db, org_id, event_id)
         db.commit()
         form = Form(data)
         price = form.price("price", row.currency, high=MAX_PRICE)

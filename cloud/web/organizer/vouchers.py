@@ -18,7 +18,7 @@ from cloud.orgs.models import Role
 from cloud.vouchers.service import VoucherTerms, create_voucher, deactivate_voucher
 from cloud.web.deps import CurrentUser
 from cloud.web.organizer.access import BASE, org_page
-from cloud.web.organizer.event_page import event_page, event_url, event_zone
+from cloud.web.organizer.event_page import event_page, event_url
 from cloud.web.organizer.forms import Form
 from cloud.web.organizer.home import FormData
 
@@ -41,7 +41,7 @@ class VoucherForms(Controller):
         data: FormData,
     ) -> Template | Redirect:
         org = org_page(db, current_user, request, org_id, Role.MANAGER)
-        zone = event_zone(db, org_id, event_id)
+        zone = service.own_event_zone(db, org_id, event_id)
         types = {row.id: row for row in service.ticket_types(db, event_id)}
         db.commit()
         form = Form(data)
