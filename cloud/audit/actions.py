@@ -13,6 +13,7 @@ class Action(StrEnum):
     ORDER_REFUNDED = "order.refunded"
     ORDER_EMAIL_CORRECTED = "order.email_corrected"
     TICKET_REVOKED = "ticket.revoked"
+    TICKET_GIVEN = "ticket.given"
     VENUE_KEY_CREATED = "venue.key_created"
     VENUE_KEY_ROTATED = "venue.key_rotated"
     EVENT_KEY_CREATED = "event.key_created"
@@ -44,6 +45,7 @@ _LABELS = {
     Action.ORDER_REFUNDED: "Order refunded",
     Action.ORDER_EMAIL_CORRECTED: "Buyer's email corrected",
     Action.TICKET_REVOKED: "Ticket revoked",
+    Action.TICKET_GIVEN: "Ticket given by its buyer",
     Action.VENUE_KEY_CREATED: "Venue API key created",
     Action.VENUE_KEY_ROTATED: "Venue API key replaced",
     Action.EVENT_KEY_CREATED: "Event signing key created",

@@ -69,6 +69,20 @@ KINDS: dict[str, Kind] = {
             ("order_ref", "holder_name", "event_name", "tickets"),
             _ticket_qr_codes,
         ),
+        # A buyer gave one of their tickets to the addressee (cloud.orders.giving).
+        Kind(
+            "ticket_given",
+            (
+                "holder_name",
+                "giver_name",
+                "event_name",
+                "event_starts",
+                "venue_name",
+                "event_url",
+                "tickets",
+            ),
+            _ticket_qr_codes,
+        ),
         Kind(
             "organizer_message",
             ("organizer_name", "event_name", "subject", "body"),

@@ -13,11 +13,12 @@ from cloud.addresses import email_address
 from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
-from cloud.orders import holds, lost_tickets, service, waitlist
+from cloud.orders import giving, holds, lost_tickets, service, waitlist
 from cloud.orders.checkout import Line, checkout, order_lines, order_tickets
 from cloud.orders.models import Hold, HoldState, Order
 from cloud.orders.payments import PaymentStart, PaymentState, provider_for, provider_lookup
 from cloud.orders.schemas import (
+    GiveIn,
     HoldIn,
     HoldOut,
     LineOut,
@@ -62,7 +63,20 @@ def _hold_out(db: Session, hold: Hold, token: str) -> HoldOut:
 
 
 def _order_out(db: Session, order: Order) -> OrderOut:
-    return _order_view(order, order_lines(db, order.id), order_tickets(db, order.id), None)
+    tickets = giving.buyers_tickets(order_tickets(db, order.id))
+    return _order_view(order, order_lines(db, order.id), tickets, None)
+
+
+def _ticket_out(ticket: SignedTicket | Ticket) -> OrderTicketOut:
+    given = isinstance(ticket, Ticket) and ticket.given_at is not None
+    return OrderTicketOut(
+        ticket_id=ticket.ticket_ref,
+        token=None if given else ticket.token,
+        type_id=ticket.type_id,
+        holder_name=ticket.holder_name,
+        revoked=ticket.revoked,
+        given_to=ticket.holder_email if given else None,
+    )
 
 
 def _order_view(
@@ -90,16 +104,7 @@ def _order_view(
             )
             for line in lines
         ],
-        tickets=[
-            OrderTicketOut(
-                ticket_id=ticket.ticket_ref,
-                token=ticket.token,
-                type_id=ticket.type_id,
-                holder_name=ticket.holder_name,
-                revoked=ticket.revoked,
-            )
-            for ticket in tickets
-        ],
+        tickets=[_ticket_out(ticket) for ticket in tickets],
         created_at=to_datetime(order.created_at),
         paid_at=None if order.paid_at is None else to_datetime(order.paid_at),
         client_secret=start.client_secret if pending and start is not None else None,
@@ -182,6 +187,36 @@ class ShopController(Controller):
     def order(self, token: FromPath[str], db: Db) -> OrderOut:
         with db:
             return _order_out(db, service.order_for_buyer(db, token))
+
+    @post(
+        "/orders/{token:str}/tickets/{ticket_id:str}/give",
+        status_code=200,
+        sync_to_thread=True,
+        opt={"access": Access.CAPABILITY},
+    )
+    def give(
+        self,
+        token: FromPath[str],
+        ticket_id: FromPath[str],
+        data: JSONBody[GiveIn],
+        db: Db,
+        settings: Settings,
+    ) -> OrderOut:
+        """Give one ticket of the paid order to someone else (cloud.orders.giving): its code
+        is replaced by a new one, emailed to them; the buyer's copy stops working. Final."""
+        with db:
+            order = service.order_for_buyer(db, token)
+            giving.give_ticket(
+                db,
+                order,
+                ticket_id,
+                name=data.name,
+                email=data.email,
+                master_key=settings.master_key,
+                public_url=settings.public_url,
+                now=now_s(),
+            )
+            return _order_out(db, order)
 
     @post(
         "/events/{event_id:int}/waitlist",

@@ -1,6 +1,7 @@
 """Tickets emailed again to the address they were bought with, for the buyer who lost the
-confirmation and has no account to log in to ("Find my tickets"); the same email one order
-at a time (:func:`email_order_again`) for its page's button and the organizer's resend.
+confirmation and has no account to log in to ("Find my tickets"), and to the address a
+ticket was given to (cloud.orders.giving); the same email one order at a time
+(:func:`email_order_again`) for its page's button and the organizer's resend.
 
 Anyone may ask for any address, and the answer never says whether it bought anything: the
 tickets go only to that address, so asking for someone else's sends them nothing they do not
@@ -21,7 +22,9 @@ from cloud.addresses import email_address
 from cloud.events.models import Event
 from cloud.orders import links
 from cloud.orders.checkout import EventNote, email_tickets, order_lines, order_tickets
+from cloud.orders.giving import email_given_ticket, usable_by_buyer
 from cloud.orders.models import Order, OrderStatus
+from cloud.tickets.models import Ticket
 from cloud.venues.models import Venue
 
 # An order's tickets are emailed again at most once in this long, however often asked.
@@ -35,8 +38,9 @@ def email_tickets_again(
 ) -> int:
     """Queue, in one transaction, an email for each paid order bought with ``email`` (in any
     letter case) for an event not yet over, carrying its tickets that are still valid and a
-    link to its page (cloud.orders.links), and commit. Returns how many were queued; callers
-    must not tell the asker (see above). InvalidInput when ``email`` cannot be an address."""
+    link to its page (cloud.orders.links), and one for each valid ticket given to ``email``
+    for such an event, and commit. Returns how many were queued; callers must not tell the
+    asker (see above). InvalidInput when ``email`` cannot be an address."""
     address = email_address(email)
     orders = session.scalars(
         select(Order)
@@ -55,8 +59,31 @@ def email_tickets_again(
         email_order_again(session, order, now, master_key=master_key, public_url=public_url)
         for order in reversed(orders)
     )
+    given = session.execute(
+        select(Ticket, Order, Event)
+        .join(Order, Order.reference == Ticket.order_ref)
+        .join(Event, Event.id == Ticket.event_id)
+        .where(
+            Ticket.given_at.is_not(None),
+            func.lower(Ticket.holder_email) == func.lower(address),
+            Ticket.revoked.is_(False),
+            Event.ends_at > now,
+        )
+        .order_by(Ticket.id.desc())
+        .limit(MAX_ORDERS)
+    ).all()
+    for ticket, order, event in reversed(given):
+        email_given_ticket(
+            session,
+            ticket,
+            order,
+            event,
+            public_url,
+            idempotency_key=f"ticket-given-again:{ticket.ticket_ref}:{now // WINDOW_S}",
+            again=True,
+        )
     session.commit()
-    return queued
+    return queued + len(given)
 
 
 def email_order_again(
@@ -66,7 +93,8 @@ def email_order_again(
     buyer again ("Email me these tickets" on the order page, an organizer's resend, and each
     order of "Find my tickets"): at most once per address and :data:`WINDOW_S`, whoever
     asks. False when the order has no valid ticket to send."""
-    tickets = [ticket for ticket in order_tickets(session, order.id) if not ticket.revoked]
+    # Given tickets went to their holders; only the buyer's own come again.
+    tickets = usable_by_buyer(order_tickets(session, order.id))
     if order.status != OrderStatus.PAID or not tickets:
         return False
     event = session.get_one(Event, order.event_id)

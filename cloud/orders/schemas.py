@@ -74,10 +74,20 @@ class HoldOut(msgspec.Struct):
 
 class OrderTicketOut(msgspec.Struct):
     ticket_id: str
-    token: str
+    # The QR code's text; null for a ticket the buyer gave away (only its holder has it).
+    token: str | None
     type_id: int
     holder_name: str
     revoked: bool
+    # The address a ticket was given to (POST .../tickets/{ticket_id}/give); null otherwise.
+    given_to: str | None = None
+
+
+class GiveIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Whom to give a ticket to: their name, printed at the gate, and where its code goes."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    email: Email
 
 
 class OrderOut(msgspec.Struct):

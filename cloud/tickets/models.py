@@ -27,3 +27,8 @@ class Ticket(Base):
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     # The event change number of this ticket's latest change; the manifest pages on it.
     seq: Mapped[int] = mapped_column(BigInteger)
+    # When the buyer of its order gave it to its holder (cloud.orders.giving): the buyer's
+    # pages no longer show its code.
+    given_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    # The ticket issued in its place when it was given away; this one is revoked.
+    replaced_by: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -210,10 +210,12 @@ def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticke
     return ticket
 
 
-def revoke_tickets(session: Session, tickets: list[Ticket]) -> list[Ticket]:
-    """Revoke the live ones of ``tickets`` in the caller's transaction and put their seats
-    back on sale; venues learn of it on their next manifest pull. Returns the tickets this
-    call revoked.
+def revoke_tickets(
+    session: Session, tickets: list[Ticket], *, seats_back: bool = True
+) -> list[Ticket]:
+    """Revoke the live ones of ``tickets`` in the caller's transaction and, unless not
+    ``seats_back`` (a ticket replaced by another), put their seats back on sale; venues learn
+    of it on their next manifest pull. Returns the tickets this call revoked.
 
     One UPDATE decides, on the rows as they are now rather than as ``tickets`` were read: a
     ticket another transaction revoked meanwhile is not revoked (nor its seat returned)
@@ -233,6 +235,8 @@ def revoke_tickets(session: Session, tickets: list[Ticket]) -> list[Ticket]:
         set_committed_value(ticket, "revoked", True)
         if ticket.id in revoked:
             set_committed_value(ticket, "seq", UNNUMBERED)
+    if not seats_back:
+        return now_revoked
     per_type = Counter(ticket.type_id for ticket in now_revoked)
     for type_id in sorted(per_type):
         return_seats(session, type_id, per_type[type_id])

@@ -1,6 +1,6 @@
 """The buyer's order: its page with a QR code per ticket, the printable PDF, its event as a
-calendar entry, emailing its tickets again, the pay page for card payments, and "Find my
-tickets", which emails the tickets bought with an address again.
+calendar entry, emailing its tickets again, giving a ticket to someone else, the pay page for
+card payments, and "Find my tickets", which emails the tickets bought with an address again.
 
 An order opens with its unguessable token (the one its hold was made with, kept in the URL
 the buyer was sent to), or for the logged-in account that bought it, by its reference under
@@ -25,7 +25,7 @@ from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError, Conflict, InvalidInput, NotFound
-from cloud.orders import lost_tickets, service
+from cloud.orders import giving, lost_tickets, service
 from cloud.orders.models import Order, OrderStatus
 from cloud.orders.payments import STRIPE
 from cloud.settings import CloudSettings
@@ -53,18 +53,22 @@ class OrderPages(Controller):
     @get("/orders/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def order(
         self,
+        *,
         request: Request[Any, Any, Any],
         token: FromPath[str],
         db: Db,
         current_user: CurrentUser,
         emailed: FromQuery[bool] = False,
+        given: FromQuery[str | None] = None,
     ) -> Response[str]:
         del current_user  # taken for the nav
         with db:
             order = service.order_for_buyer(db, token)
             base = f"/orders/{token}"
             return secret_page(
-                _order_html(request, db, order, base, pay_url=f"{base}/pay", emailed=emailed)
+                _order_html(
+                    request, db, order, base, pay_url=f"{base}/pay", emailed=emailed, given=given
+                )
             )
 
     @post("/orders/{token:str}/email", sync_to_thread=True, opt={"access": Access.CAPABILITY})
@@ -130,17 +134,19 @@ class OrderPages(Controller):
     @get("/account/orders/{reference:str}", sync_to_thread=True, opt={"access": Access.OWN_ORDER})
     def owned(
         self,
+        *,
         request: Request[Any, Any, Any],
         reference: FromPath[str],
         db: Db,
         current_user: CurrentUser,
         emailed: FromQuery[bool] = False,
+        given: FromQuery[str | None] = None,
     ) -> Response[str]:
         user = require_user(current_user, request)
         with db:
             order = _owned(db, user.id, reference)
             base = f"/account/orders/{reference}"
-            return secret_page(_order_html(request, db, order, base, emailed=emailed))
+            return secret_page(_order_html(request, db, order, base, emailed=emailed, given=given))
 
     @post(
         "/account/orders/{reference:str}/email",
@@ -163,6 +169,60 @@ class OrderPages(Controller):
         with db:
             _email_again(db, _owned(db, user.id, reference), settings)
         return Redirect(f"/account/orders/{reference}?emailed=true", status_code=303)
+
+    @post(
+        "/orders/{token:str}/tickets/{ticket_id:str}/give",
+        sync_to_thread=True,
+        opt={"access": Access.CAPABILITY},
+    )
+    def give(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        ticket_id: FromPath[str],
+        data: FormData,
+        db: Db,
+        settings: Settings,
+    ) -> Response[Any]:
+        """Give one ticket to someone else (cloud.orders.giving)."""
+        base = f"/orders/{token}"
+        with db:
+            order = service.order_for_buyer(db, token)
+            return _give(
+                request,
+                db,
+                order,
+                ticket_id,
+                data,
+                settings=settings,
+                base_url=base,
+                pay_url=f"{base}/pay",
+            )
+
+    @post(
+        "/account/orders/{reference:str}/tickets/{ticket_id:str}/give",
+        sync_to_thread=True,
+        opt={"access": Access.OWN_ORDER},
+    )
+    def owned_give(
+        self,
+        *,
+        request: Request[Any, Any, Any],
+        reference: FromPath[str],
+        ticket_id: FromPath[str],
+        data: FormData,
+        db: Db,
+        current_user: CurrentUser,
+        settings: Settings,
+    ) -> Response[Any]:
+        user = require_user(current_user, request)
+        with db:
+            order = _owned(db, user.id, reference)
+            base = f"/account/orders/{reference}"
+            return _give(
+                request, db, order, ticket_id, data, settings=settings, base_url=base, pay_url=None
+            )
 
     @get("/orders/{token:str}/tickets.pdf", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def pdf(self, token: FromPath[str], db: Db) -> Response[bytes]:
@@ -288,6 +348,44 @@ def _email_again(db: Session, order: Order, settings: CloudSettings) -> None:
     db.commit()
 
 
+def _give(
+    request: Request[Any, Any, Any],
+    db: Session,
+    order: Order,
+    ticket_ref: str,
+    data: FormData,
+    *,
+    settings: CloudSettings,
+    base_url: str,
+    pay_url: str | None,
+) -> Response[Any]:
+    """Give the ticket and go back to the order; a refusal shows the order page again with
+    the reason beside the ticket's form, and what was typed."""
+    values = {"name": text(data, "name"), "email": text(data, "email")}
+    try:
+        new = giving.give_ticket(
+            db,
+            order,
+            ticket_ref,
+            name=values["name"],
+            email=values["email"],
+            master_key=settings.master_key,
+            public_url=settings.public_url,
+            now=now_s(),
+        )
+    except (InvalidInput, Conflict) as exc:
+        db.rollback()
+        problem = {"ticket": ticket_ref, "message": _sentence(exc.detail), "typed": values}
+        body = _order_html(request, db, order, base_url, pay_url=pay_url, give_problem=problem)
+        return secret_page(body, exc.status_code)
+    # The page names the ticket now given, which has a reference of its own.
+    return Redirect(f"{base_url}?given={new.ticket_ref}", status_code=303)
+
+
+def _sentence(detail: str) -> str:
+    return detail[:1].upper() + detail[1:]
+
+
 def _owned(db: Session, user_id: int, reference: str) -> Order:
     order = owned_order(db, user_id, reference)
     if order is None:
@@ -303,24 +401,33 @@ def _order_html(
     *,
     pay_url: str | None = None,
     emailed: bool = False,
+    given: str | None = None,
+    give_problem: dict[str, Any] | None = None,
 ) -> str:
     event, venue = event_with_venue(db, order.event_id)
     lines = service.order_lines(db, order.id)
-    tickets = service.order_tickets(db, order.id)
+    tickets = giving.buyers_tickets(service.order_tickets(db, order.id))
     names = type_names(db, [line.type_id for line in lines] + [t.type_id for t in tickets])
+    can_give = order.status == OrderStatus.PAID and event.starts_at > now_s()
     shown = []
     for number, ticket in enumerate(tickets, start=1):
         kind = names.get(ticket.type_id, "")
+        gone = ticket.given_at is not None
         shown.append(
             {
                 "ref": ticket.ticket_ref,
                 "type_name": kind,
                 "holder": ticket.holder_name,
                 "revoked": ticket.revoked,
+                "given_to": ticket.holder_email if gone else None,
                 # A revoked ticket shows no code at all: a picture of it must not look valid.
+                # A given one has its holder's code, which only they hold.
                 "qr": None
-                if ticket.revoked
+                if ticket.revoked or gone
                 else qr_svg(ticket.token, f"QR code of ticket {number}, {kind}"),
+                "give_url": f"{base_url}/tickets/{ticket.ticket_ref}/give"
+                if can_give and not ticket.revoked and not gone
+                else None,
             }
         )
     waiting = order.status == OrderStatus.PENDING
@@ -340,7 +447,9 @@ def _order_html(
             for line in lines
         ],
         tickets=shown,
-        valid_tickets=sum(1 for t in shown if not t["revoked"]),
+        valid_tickets=sum(1 for t in shown if t["qr"] is not None),
+        given=given,
+        give_problem=give_problem,
         pdf_url=f"{base_url}/tickets.pdf",
         calendar_url=f"{base_url}/calendar.ics",
         email_url=f"{base_url}/email",
@@ -370,7 +479,7 @@ def _pdf_response(db: Session, order: Order) -> Response[bytes]:
     if order.status != OrderStatus.PAID:
         raise NotFound("This order has no tickets to print yet.")
     event, venue = event_with_venue(db, order.event_id)
-    tickets = [t for t in service.order_tickets(db, order.id) if not t.revoked]
+    tickets = giving.usable_by_buyer(service.order_tickets(db, order.id))
     if not tickets:
         raise NotFound("This order has no valid tickets to print.")
     names = type_names(db, [t.type_id for t in tickets])

@@ -357,3 +357,61 @@ def test_a_cancelled_order_is_not_emailed_again(api: Api, shop: Setup, visitor: 
     )
     assert refused.status_code == 409
     assert "no valid tickets" in refused.text
+
+
+def test_a_buyer_gives_a_ticket_from_the_order_page(
+    api: Api, shop: Setup, visitor: Visitor, settings: CloudSettings
+) -> None:
+    order_path = _buy(visitor, shop, 2)
+    mine, theirs = _order(api, order_path)["tickets"]
+    page = visitor.get(order_path)
+    assert page.text.count("Give this ticket to someone") == 2
+    give = f"{order_path}/tickets/{theirs['ticket_id']}/give"
+
+    # A mistake is shown beside the ticket's form, with what was typed; nothing is given.
+    wrong = visitor.submit(order_path, give, {"name": "Bo Friend", "email": "bo@"})
+    assert wrong.status_code == 400
+    assert "is not an email address" in wrong.text
+    assert 'value="Bo Friend"' in wrong.text
+    assert qr_codes(wrong.text) == 2
+
+    given = visitor.submit(order_path, give, {"name": "Bo Friend", "email": "bo@example.org"})
+    assert given.status_code == 303, given.text
+    page = visitor.get(given.headers["location"])
+    assert "is Bo Friend's now: it is on its way to bo@example.org" in page.text
+    assert "Given to Bo Friend" in page.text
+    # Only the buyer's own ticket keeps its code here and in the PDF.
+    assert qr_codes(page.text) == 1
+    assert page.text.count("Give this ticket to someone") == 1
+    assert pdf_pages(visitor.get(f"{order_path}/tickets.pdf").content) == 1
+    [sent] = emails(settings, "bo@example.org", "ticket_given")
+    assert sent["giver_name"] == "Ada Lovelace"
+    assert _order(api, order_path)["tickets"][0]["ticket_id"] == mine["ticket_id"]
+
+    # The same form again finds the ticket given.
+    again = visitor.submit(order_path, give, {"name": "Cy", "email": "cy@example.org"})
+    assert again.status_code == 409
+    assert "given to someone already" in again.text
+    assert emails(settings, "cy@example.org", "ticket_given") == []
+
+
+def test_an_account_gives_a_ticket_of_its_own_order_only(
+    shop: Setup, visitor: Visitor, other_visitor: Visitor, settings: CloudSettings
+) -> None:
+    visitor.sign_up()
+    _buy(visitor, shop, 1)
+    [reference] = re.findall(r'href="/account/orders/([A-Z0-9]+)"', visitor.get("/account").text)
+    own_path = f"/account/orders/{reference}"
+    [ticket_ref] = re.findall(
+        r'action="[^"]*/tickets/([A-Z0-9]+)/give"', visitor.get(own_path).text
+    )
+    give = f"{own_path}/tickets/{ticket_ref}/give"
+    other_visitor.sign_up()
+    stolen = other_visitor.submit("/account", give, {"name": "Mal", "email": "mal@example.org"})
+    assert stolen.status_code == 404
+    given = visitor.submit(own_path, give, {"name": "Bo", "email": "bo@example.org"})
+    assert given.status_code == 303
+    assert given.headers["location"].startswith(f"{own_path}?given=")
+    assert "Given to Bo" in visitor.get(given.headers["location"]).text
+    assert emails(settings, "mal@example.org", "ticket_given") == []
+    assert len(emails(settings, "bo@example.org", "ticket_given")) == 1
