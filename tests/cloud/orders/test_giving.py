@@ -5,6 +5,7 @@ a refund still takes the given ticket back."""
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -238,3 +239,25 @@ def test_a_ticket_used_at_the_door_or_once_the_event_started_is_not_given(
     assert "until the event starts" in late.json()["detail"]
     assert _order(client, token)["tickets"] == order["tickets"]
     assert emails(settings, "Bo@Example.org", "ticket_given") == []
+
+
+def test_one_ticket_given_to_four_people_at_once_goes_to_one(
+    client: TestClient[Any],
+    settings: CloudSettings,
+    bought: tuple[Sale, str, dict[str, Any]],
+) -> None:
+    sale, token, order = bought
+    ticket_id = order["tickets"][1]["ticket_id"]
+    friends = [f"friend{n}@example.org" for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(lambda email: _give(client, token, ticket_id, email=email), friends)
+        )
+
+    assert sorted(answer.status_code for answer in answers) == [200, 409, 409, 409]
+    [winner] = [email for email, a in zip(friends, answers, strict=True) if a.status_code == 200]
+    assert [len(emails(settings, email, "ticket_given")) for email in friends] == [
+        1 if email == winner else 0 for email in friends
+    ]
+    live = [t for t in _at_the_gates(client, sale).values() if not t.revoked]
+    assert sorted(t.holder_email for t in live) == sorted(["ada@example.org", winner])
