@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from cloud.addresses import email_address
@@ -49,6 +49,28 @@ def buyers_tickets(tickets: Iterable[Ticket]) -> list[Ticket]:
 def usable_by_buyer(tickets: Iterable[Ticket]) -> list[Ticket]:
     """The tickets whose codes the buyer holds: valid and not given away."""
     return [t for t in tickets if not t.revoked and t.given_at is None]
+
+
+def held_at(
+    session: Session, email: str, now: int, limit: int = 20
+) -> list[tuple[Ticket, Order, Event]]:
+    """The valid tickets given to ``email`` (in any letter case) for events not over yet,
+    newest first, each with the order it was given from and its event."""
+    rows = session.execute(
+        select(Ticket, Order, Event)
+        .join(Order, Order.reference == Ticket.order_ref)
+        .join(Event, Event.id == Ticket.event_id)
+        .where(
+            Ticket.given_at.is_not(None),
+            # Both sides lower-cased by the database (see cloud.orders.lost_tickets).
+            func.lower(Ticket.holder_email) == func.lower(email),
+            Ticket.revoked.is_(False),
+            Event.ends_at > now,
+        )
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    return [(ticket, order, event) for ticket, order, event in rows]
 
 
 def give_ticket(

@@ -22,9 +22,8 @@ from cloud.addresses import email_address
 from cloud.events.models import Event
 from cloud.orders import links
 from cloud.orders.checkout import EventNote, email_tickets, order_lines, order_tickets
-from cloud.orders.giving import email_given_ticket, usable_by_buyer
+from cloud.orders.giving import email_given_ticket, held_at, usable_by_buyer
 from cloud.orders.models import Order, OrderStatus
-from cloud.tickets.models import Ticket
 from cloud.venues.models import Venue
 
 # An order's tickets are emailed again at most once in this long, however often asked.
@@ -59,19 +58,7 @@ def email_tickets_again(
         email_order_again(session, order, now, master_key=master_key, public_url=public_url)
         for order in reversed(orders)
     )
-    given = session.execute(
-        select(Ticket, Order, Event)
-        .join(Order, Order.reference == Ticket.order_ref)
-        .join(Event, Event.id == Ticket.event_id)
-        .where(
-            Ticket.given_at.is_not(None),
-            func.lower(Ticket.holder_email) == func.lower(address),
-            Ticket.revoked.is_(False),
-            Event.ends_at > now,
-        )
-        .order_by(Ticket.id.desc())
-        .limit(MAX_ORDERS)
-    ).all()
+    given = held_at(session, address, now, MAX_ORDERS)
     for ticket, order, event in reversed(given):
         email_given_ticket(
             session,

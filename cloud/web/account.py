@@ -21,6 +21,7 @@ from cloud.after_answer import after_answer
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError
+from cloud.orders import giving
 from cloud.ratelimit import RateLimited
 from cloud.settings import CloudSettings
 from cloud.users import service, sessions
@@ -33,7 +34,8 @@ from cloud.web.deps import (
     session_cookie,
 )
 from cloud.web.forms import FormData, raw, text
-from cloud.web.queries import orders_of_user
+from cloud.web.qr import qr_svg
+from cloud.web.queries import event_with_venue, orders_of_user, type_names
 from cloud.web.templating import render
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -77,6 +79,27 @@ def _signed_in(
     return response
 
 
+def _given_to(db: Session, email: str) -> list[dict[str, Any]]:
+    """The tickets given to ``email``, as the page shows them: with their QR codes."""
+    held = giving.held_at(db, email, now_s())
+    names = type_names(db, [ticket.type_id for ticket, _, _ in held])
+    shown = []
+    for number, (ticket, order, event) in enumerate(held, start=1):
+        _, venue = event_with_venue(db, event.id)
+        kind = names.get(ticket.type_id, "")
+        shown.append(
+            {
+                "ref": ticket.ticket_ref,
+                "type_name": kind,
+                "from": order.buyer_name,
+                "event": event,
+                "venue": venue,
+                "qr": qr_svg(ticket.token, f"QR code of given ticket {number}, {kind}"),
+            }
+        )
+    return shown
+
+
 class AccountPages(Controller):
     path = "/account"
     include_in_schema = False
@@ -92,11 +115,15 @@ class AccountPages(Controller):
         user = require_user(current_user, request)
         with db:
             orders = orders_of_user(db, user.id)
+            # Tickets given to the account's address show only once it has proved that the
+            # address is its own: anyone can sign up with any address.
+            given = [] if user.email_verified_at is None else _given_to(db, user.email)
         return _page(
             request,
             "account/tickets.html",
             user=user,
             orders=orders,
+            given=given,
             notice=NOTICES.get(notice or ""),
             unverified=user.email_verified_at is None,
         )

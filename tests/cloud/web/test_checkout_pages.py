@@ -415,3 +415,28 @@ def test_an_account_gives_a_ticket_of_its_own_order_only(
     assert "Given to Bo" in visitor.get(given.headers["location"]).text
     assert emails(settings, "mal@example.org", "ticket_given") == []
     assert len(emails(settings, "bo@example.org", "ticket_given")) == 1
+
+
+def test_a_given_ticket_shows_in_the_friends_account_once_the_address_is_confirmed(
+    api: Api,
+    shop: Setup,
+    visitor: Visitor,
+    other_visitor: Visitor,
+    settings: CloudSettings,
+) -> None:
+    order_path = _buy(visitor, shop, 2)
+    theirs = _order(api, order_path)["tickets"][1]
+    give = f"{order_path}/tickets/{theirs['ticket_id']}/give"
+    assert visitor.submit(order_path, give, {"name": "Bo", "email": "bo@example.org"}).is_redirect
+    given = _order(api, order_path)["tickets"][1]
+
+    # Anyone can sign up as bo@example.org: nothing shows until the address is proved.
+    other_visitor.sign_up("Bo@Example.org")
+    assert "Tickets given to you" not in other_visitor.get("/account").text
+    [mail] = emails(settings, "bo@example.org", "verify_email")
+    verified = other_visitor.get(mail["verify_url"].removeprefix(settings.public_url))
+    assert verified.status_code in (200, 303), verified.text
+    mine = other_visitor.get("/account").text
+    assert "Tickets given to you" in mine
+    assert given["ticket_id"] in mine and "From Ada Lovelace" in mine
+    assert qr_codes(mine) == 1
