@@ -86,8 +86,8 @@ def give_ticket(
 ) -> Ticket:
     """Give ticket ``ticket_ref`` of ``order`` to ``name`` at ``email`` and commit; returns
     the new ticket. InvalidInput for a bad name or address (or the order's own), NotFound for
-    a ticket not in the order, Conflict when it cannot be given (not paid, over, cancelled,
-    given before)."""
+    a ticket not in the order, Conflict when it cannot be given (an order not paid, an event
+    started, a ticket cancelled, given before or used at a gate)."""
     holder_name = " ".join(name.split())
     if not holder_name or len(holder_name) > MAX_NAME:
         raise InvalidInput("Enter the name of the person you give the ticket to.")

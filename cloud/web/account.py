@@ -33,7 +33,7 @@ from cloud.web.deps import (
     require_user,
     session_cookie,
 )
-from cloud.web.forms import FormData, raw, text
+from cloud.web.forms import FormData, raw, sentence, text
 from cloud.web.qr import qr_svg
 from cloud.web.queries import event_with_venue, orders_of_user, type_names
 from cloud.web.templating import render
@@ -189,7 +189,7 @@ class AccountPages(Controller):
             except CloudError as exc:
                 if exc.status_code >= 500:
                     raise
-                problems.append(_sentence(exc.detail))
+                problems.append(sentence(exc.detail))
         return _page(
             request,
             "account/signup.html",
@@ -253,7 +253,7 @@ class AccountPages(Controller):
                 "account/login.html",
                 status_code=exc.status_code,
                 email=email,
-                errors=[_sentence(exc.detail)],
+                errors=[sentence(exc.detail)],
                 next=next_path,
                 notice=None,
             )
@@ -363,15 +363,7 @@ class AccountPages(Controller):
             except CloudError as exc:
                 if exc.status_code >= 500:
                     raise
-                problem = _sentence(exc.detail)
+                problem = sentence(exc.detail)
             else:
                 return Redirect("/account/login?notice=password-reset", status_code=303)
         return _page(request, "account/reset.html", status_code=400, token=token, errors=[problem])
-
-
-def _sentence(detail: str) -> str:
-    text_ = detail.strip()
-    if not text_:
-        return "That did not work."
-    text_ = text_[0].upper() + text_[1:]
-    return text_ if text_.endswith((".", "!", "?")) else text_ + "."

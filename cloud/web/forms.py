@@ -35,3 +35,12 @@ def whole_number(value: str) -> int | None:
     if not value or not value.isascii() or not value.isdigit() or len(value) > 6:
         return None
     return int(value)
+
+
+def sentence(detail: str) -> str:
+    """An error's detail as a sentence for a page: capitalised, with its full stop."""
+    text_ = detail.strip()
+    if not text_:
+        return "That did not work."
+    text_ = text_[0].upper() + text_[1:]
+    return text_ if text_.endswith((".", "!", "?")) else text_ + "."

@@ -32,7 +32,7 @@ from cloud.settings import CloudSettings
 from cloud.timestamps import to_datetime
 from cloud.web.calendar import Entry, calendar_response
 from cloud.web.deps import CurrentUser, require_user
-from cloud.web.forms import FormData, text
+from cloud.web.forms import FormData, sentence, text
 from cloud.web.pdf import PrintedOrder, PrintedTicket, tickets_pdf
 from cloud.web.qr import qr_svg
 from cloud.web.queries import event_with_venue, owned_order, type_names
@@ -375,15 +375,11 @@ def _give(
         )
     except (InvalidInput, Conflict) as exc:
         db.rollback()
-        problem = {"ticket": ticket_ref, "message": _sentence(exc.detail), "typed": values}
+        problem = {"ticket": ticket_ref, "message": sentence(exc.detail), "typed": values}
         body = _order_html(request, db, order, base_url, pay_url=pay_url, give_problem=problem)
         return secret_page(body, exc.status_code)
     # The page names the ticket now given, which has a reference of its own.
     return Redirect(f"{base_url}?given={new.ticket_ref}", status_code=303)
-
-
-def _sentence(detail: str) -> str:
-    return detail[:1].upper() + detail[1:]
 
 
 def _owned(db: Session, user_id: int, reference: str) -> Order:
