@@ -107,6 +107,7 @@ def _out(db: Session, event: Event, key_id: int, store: MediaStore) -> EventOut:
         hidden_at=_moment(event.hidden_at),
         hidden_reason=event.hidden_reason,
         image_sizes=_sizes(store, event.image),
+        allow_giving=event.allow_giving,
     )
 
 
@@ -167,6 +168,7 @@ class EventController(Controller):
             ends_at=data.ends_at,
             description=data.description,
             published=data.published,
+            allow_giving=data.allow_giving,
         )
         return _out(db, event, key.id, media_store(settings.data_dir))
 

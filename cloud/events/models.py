@@ -32,6 +32,9 @@ class Event(Base):
     # organizer is shown; it cannot be published again until an admin restores it.
     hidden_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     hidden_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # Whether buyers may give their tickets to others (cloud.orders.giving); an organizer
+    # whose door checks names turns it off.
+    allow_giving: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
 class TicketType(Base):

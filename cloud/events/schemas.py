@@ -34,6 +34,8 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     description: Description = ""
     # Drafts are invisible to buyers and cannot be sold; true publishes it at once.
     published: bool = False
+    # Whether buyers may give their tickets to others before the event starts.
+    allow_giving: bool = True
 
 
 class EventUpdate(msgspec.Struct, forbid_unknown_fields=True):
@@ -43,6 +45,7 @@ class EventUpdate(msgspec.Struct, forbid_unknown_fields=True):
     starts_at: Moment | msgspec.UnsetType = msgspec.UNSET
     ends_at: Moment | msgspec.UnsetType = msgspec.UNSET
     description: Description | msgspec.UnsetType = msgspec.UNSET
+    allow_giving: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class ImageSize(msgspec.Struct):
@@ -68,6 +71,7 @@ class EventOut(msgspec.Struct):
     # Set when the platform's team took the event off sale, with the reason they gave; it
     # cannot be published again until they restore it.
     hidden_at: datetime | None = None
+    allow_giving: bool = True
     hidden_reason: str | None = None
     # Every stored size of the picture, smallest first ([] for a picture kept in one size).
     image_sizes: list[ImageSize] = msgspec.field(default_factory=list)

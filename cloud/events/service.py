@@ -35,6 +35,7 @@ def create_event(
     ends_at: datetime,
     description: str = "",
     published: bool = False,
+    allow_giving: bool = True,
 ) -> tuple[Event, SigningKey]:
     """A new event, a draft unless ``published``: drafts can be set up, issued and synced to
     venues, but buyers neither see nor buy them."""
@@ -55,6 +56,7 @@ def create_event(
         image=None,
         image_thumbnail=None,
         published_at=now if published else None,
+        allow_giving=allow_giving,
     )
     session.add(event)
     session.flush()
@@ -91,12 +93,15 @@ def check_description(text: str) -> str:
 def update_event(
     session: Session, organizer_id: int, event_id: int, changes: dict[str, Any]
 ) -> Event:
-    """Apply ``changes`` (name, starts_at, ends_at as datetimes, description)."""
+    """Apply ``changes`` (name, starts_at, ends_at as datetimes, description,
+    allow_giving)."""
     event = own_event(session, organizer_id, event_id)
     if "name" in changes:
         event.name = _check_event_name(changes["name"])
     if "description" in changes:
         event.description = check_description(changes["description"])
+    if "allow_giving" in changes:
+        event.allow_giving = bool(changes["allow_giving"])
     if "starts_at" in changes or "ends_at" in changes:
         start = to_unix(changes["starts_at"]) if "starts_at" in changes else event.starts_at
         end = to_unix(changes["ends_at"]) if "ends_at" in changes else event.ends_at

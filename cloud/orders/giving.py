@@ -9,10 +9,11 @@ revokes it like the others.
 
 Giving is final: the buyer cannot take a given ticket back or give it again, so a new
 holder who was given a ticket can count on it. Each ticket is given at most once, so giving
-cannot send more emails than the order has tickets. Tickets can be given until the event
-starts, and never once the cloud has heard of an admission with them: a code that got
-someone in must not become a fresh one for a second person. (Gates that were offline may
-upload an admission later; the start of the event bounds that window.)
+cannot send more emails than the order has tickets. The organizer may turn giving off for
+an event (a door that checks names). Tickets can be given until the event starts, and
+never once the cloud has heard of an admission with them: a code that got someone in must
+not become a fresh one for a second person. (Gates that were offline may upload an
+admission later; the start of the event bounds that window.)
 """
 
 from __future__ import annotations
@@ -97,6 +98,8 @@ def give_ticket(
     if order.status != OrderStatus.PAID:
         raise Conflict("Only the tickets of a paid order can be given.")
     event = session.get_one(Event, order.event_id)
+    if not event.allow_giving:
+        raise Conflict("The organizer of this event does not allow giving tickets to others.")
     if event.starts_at <= now:
         raise Conflict("Tickets can be given until the event starts.")
     ticket = session.scalar(

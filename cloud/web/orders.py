@@ -404,7 +404,7 @@ def _order_html(
     lines = service.order_lines(db, order.id)
     tickets = giving.buyers_tickets(service.order_tickets(db, order.id))
     names = type_names(db, [line.type_id for line in lines] + [t.type_id for t in tickets])
-    can_give = order.status == OrderStatus.PAID and event.starts_at > now_s()
+    can_give = order.status == OrderStatus.PAID and event.allow_giving and event.starts_at > now_s()
     shown = []
     for number, ticket in enumerate(tickets, start=1):
         kind = names.get(ticket.type_id, "")

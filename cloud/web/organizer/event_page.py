@@ -73,6 +73,7 @@ def event_page(
                 "starts_at": _moment(event.starts_at, venue.timezone),
                 "ends_at": _moment(event.ends_at, venue.timezone),
                 "description": event.description,
+                "allow_giving": "1" if event.allow_giving else "",
             }
         ),
     )
@@ -159,6 +160,7 @@ class EventPage(Controller):
                 "starts_at": fields.starts_at,
                 "ends_at": fields.ends_at,
                 "description": fields.description,
+                "allow_giving": form.checkbox("allow_giving"),
             },
         )
         return event_url(org, event_id, "details")

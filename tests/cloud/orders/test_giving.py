@@ -261,3 +261,25 @@ def test_one_ticket_given_to_four_people_at_once_goes_to_one(
     ]
     live = [t for t in _at_the_gates(client, sale).values() if not t.revoked]
     assert sorted(t.holder_email for t in live) == sorted(["ada@example.org", winner])
+
+
+def test_the_organizer_turns_giving_off_and_on(
+    client: TestClient[Any],
+    settings: CloudSettings,
+    bought: tuple[Sale, str, dict[str, Any]],
+) -> None:
+    sale, token, order = bought
+    event = f"/api/v1/events/{sale.event_id}"
+
+    def allow(allowed: bool) -> None:
+        r = client.patch(event, json={"allow_giving": allowed}, headers=sale.organizer.headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["allow_giving"] is allowed
+
+    allow(False)
+    refused = _give(client, token, order["tickets"][1]["ticket_id"])
+    assert refused.status_code == 409
+    assert "does not allow giving" in refused.json()["detail"]
+    assert emails(settings, "Bo@Example.org", "ticket_given") == []
+    allow(True)
+    assert _give(client, token, order["tickets"][1]["ticket_id"]).status_code == 200

@@ -691,3 +691,43 @@ def test_a_manager_emails_an_orders_tickets_to_the_corrected_address(app: Any) -
     assert f'action="{action}"' not in org.viewer.get(event_path).text
     assert org.viewer.get(action).status_code == 403
     assert org.viewer.submit(action, {"email": "x@example.org"}).status_code == 403
+
+
+def test_a_manager_edits_the_details_and_turns_giving_tickets_off(app: Any) -> None:
+    org = Org(app, "Acme Events")
+    event_path = org.event()
+    _, event_id = _ids(event_path)
+    page = org.manager.get(event_path).text
+    assert re.search(r'name="allow_giving" type="checkbox" value="1" checked', page)
+    details = {
+        "name": "Night Concert, late",
+        "starts_at": "2030-06-01T20:00",
+        "ends_at": "2030-06-01T23:30",
+        "description": "Doors at eight.\nNames are checked at the door.",
+    }
+    saved = org.manager.submit(f"{event_path}/details", details)  # the box left unticked
+    assert saved.status_code == 200, saved.text
+    assert "Night Concert, late" in saved.text and "Doors at eight." in saved.text
+    assert re.search(r'name="allow_giving" type="checkbox" value="1"(?! checked)', saved.text)
+
+    buyer = TestClient(app)
+    hold = buyer.post(
+        "/api/v1/shop/holds",
+        json={
+            "event_id": event_id,
+            "buyer_email": "buyer@example.org",
+            "buyer_name": "Bea Buyer",
+            "items": [{"type_id": _type_id(saved.text), "quantity": 2}],
+        },
+    )
+    token = hold.json()["hold_token"]
+    assert buyer.post(f"/api/v1/shop/holds/{token}/checkout").status_code == 201
+    order_page = buyer.get(f"/orders/{token}").text
+    assert "Give this ticket to someone" not in order_page
+    assert "does not allow passing tickets on" in order_page
+
+    again = org.manager.submit(f"{event_path}/details", {**details, "allow_giving": "1"})
+    assert again.status_code == 200, again.text
+    assert buyer.get(f"/orders/{token}").text.count("Give this ticket to someone") == 2
+    # A viewer may not change it.
+    assert org.viewer.submit(f"{event_path}/details", details).status_code == 403
