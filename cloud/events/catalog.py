@@ -68,6 +68,8 @@ class EventPage:
     image: str | None
     thumbnail: str | None
     ticket_types: tuple[PageTicketType, ...]
+    # Whether buyers may give their tickets to others (cloud.orders.giving).
+    allow_giving: bool = True
 
 
 # What buyers may see and buy: published events of organisations that are not suspended (a
@@ -191,6 +193,7 @@ def _event_page_query() -> Select[Any]:
             Event.ends_at,
             Event.image,
             Event.image_thumbnail,
+            Event.allow_giving,
             Venue.name.label("venue_name"),
             Venue.timezone,
             TicketType.id.label("type_id"),
@@ -237,6 +240,7 @@ def event_page(session: Session, event_id: int, now: int) -> EventPage | None:
         timezone=first.timezone,
         image=first.image,
         thumbnail=first.image_thumbnail,
+        allow_giving=first.allow_giving,
         ticket_types=tuple(
             PageTicketType(
                 type_id=row.type_id,

@@ -70,6 +70,7 @@ def storefront_reader(
             description=page.description,
             venue_name=page.venue_name,
             timezone=page.timezone,
+            allow_giving=page.allow_giving,
             image_url=_url(store, page.image),
             image_sizes=_sizes(store, page.image),
             ticket_types=[

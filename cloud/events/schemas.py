@@ -168,6 +168,8 @@ class Storefront(msgspec.Struct):
     timezone: str = "UTC"
     image_url: str | None = None
     image_sizes: list[ImageSize] = msgspec.field(default_factory=list)
+    # False: the tickets stay with their buyer (the organizer does not allow giving them).
+    allow_giving: bool = True
 
 
 class EventCardOut(msgspec.Struct):

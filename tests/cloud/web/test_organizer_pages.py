@@ -725,6 +725,8 @@ def test_a_manager_edits_the_details_and_turns_giving_tickets_off(app: Any) -> N
     order_page = buyer.get(f"/orders/{token}").text
     assert "Give this ticket to someone" not in order_page
     assert "does not allow passing tickets on" in order_page
+    # Buyers read it before they buy.
+    assert "the organizer does not allow passing them on" in buyer.get(f"/events/{event_id}").text
 
     again = org.manager.submit(f"{event_path}/details", {**details, "allow_giving": "1"})
     assert again.status_code == 200, again.text
