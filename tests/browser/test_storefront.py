@@ -222,6 +222,18 @@ def test_a_buyer_pays_with_the_local_provider_and_gets_two_tickets(
     page.set_viewport_size({"width": 1280, "height": 900})
     assert subtotal.evaluate(label) == "none"
 
+    # One ticket is for a friend: given from the page, its code leaves this order.
+    second = page.locator("li.ticket").nth(1)
+    second.get_by_text("Give this ticket to someone").click()
+    second.get_by_label("Their name").fill("Bo Friend")
+    second.get_by_label("Their email address").fill("bo@example.org")
+    second.get_by_role("button", name=re.compile(r"^Give ticket ")).click()
+    expect(
+        page.get_by_text("is Bo Friend's now: it is on its way to bo@example.org")
+    ).to_be_visible()
+    expect(page.locator("svg.qr")).to_have_count(1)
+    expect(page.get_by_text("Given to Bo Friend")).to_be_visible()
+
 
 def test_a_buyer_who_lost_the_email_finds_the_tickets_and_opens_the_emailed_link(
     page: Page, chromium: Browser, local_shop_cloud: Shop
