@@ -120,6 +120,7 @@ class InsertOrSkip:
 
 def load_models() -> None:
     """Import every model module so Base.metadata knows all tables."""
+    import cloud.asks.models
     import cloud.audit.models
     import cloud.events.models
     import cloud.notifications.models

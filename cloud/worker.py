@@ -7,6 +7,7 @@ import signal
 from datetime import UTC, datetime
 from types import FrameType
 
+from cloud.asks.service import answer_waiting
 from cloud.clock import now_s
 from cloud.db import make_engine, make_session_factory
 from cloud.migrate import prepare
@@ -60,6 +61,11 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
         if told:
             log.info("told %d addresses on waiting lists that tickets are available", told)
 
+    def asks_job() -> None:
+        answered = answer_waiting(sessions, settings, now_s())
+        if answered:
+            log.info("did the work of %d asks their answering process left", answered)
+
     def retention_job() -> None:
         purged = purge(sessions, now_s())
         if purged.total:
@@ -73,49 +79,30 @@ def run_worker(settings: CloudSettings, *, once: bool = False) -> None:
                 purged.holds,
             )
 
+    periodic = {
+        "detect-conflicts": conflicts_job,
+        "release-expired-holds": holds_job,
+        "expire-unpaid-orders": unpaid_job,
+        "tell-waiting-lists": waitlist_job,
+        "answer-asks": asks_job,
+    }
     if once:
-        conflicts_job()
-        holds_job()
-        unpaid_job()
-        waitlist_job()
-        retention_job()
+        for job in (*periodic.values(), retention_job):
+            job()
         for delivery in deliveries.values():
             delivery_job(delivery)
         engine.dispose()
         return
     scheduler = BlockingScheduler()
-    scheduler.add_job(
-        conflicts_job,
-        "interval",
-        seconds=settings.worker_interval_s,
-        id="detect-conflicts",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        holds_job,
-        "interval",
-        seconds=settings.worker_interval_s,
-        id="release-expired-holds",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        unpaid_job,
-        "interval",
-        seconds=settings.worker_interval_s,
-        id="expire-unpaid-orders",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        waitlist_job,
-        "interval",
-        seconds=settings.worker_interval_s,
-        id="tell-waiting-lists",
-        max_instances=1,
-        coalesce=True,
-    )
+    for job_id, job in periodic.items():
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=settings.worker_interval_s,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+        )
     scheduler.add_job(
         retention_job,
         "interval",

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from cloud.access import Access
 from cloud.addresses import email_address
-from cloud.after_answer import after_answer
+from cloud.asks import service as asks
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
 from cloud.orders import giving, holds, lost_tickets, service, waitlist
@@ -264,16 +263,8 @@ class ShopController(Controller):
         return Response(
             TicketsAgainOut(detail=lost_tickets.answer(data.email)),
             status_code=202,
-            background=after_answer(
-                state.session_factory,
-                "emailing tickets again",
-                partial(
-                    lost_tickets.email_tickets_again,
-                    email=data.email,
-                    now=now_s(),
-                    master_key=settings.master_key,
-                    public_url=settings.public_url,
-                ),
+            background=asks.answer_later(
+                state.session_factory, settings, asks.TICKETS_AGAIN, data.email
             ),
         )
 

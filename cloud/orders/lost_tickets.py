@@ -7,7 +7,7 @@ Anyone may ask for any address, and the answer never says whether it bought anyt
 tickets go only to that address, so asking for someone else's sends them nothing they do not
 already have. What a flood of asks could still do (fill someone's inbox) is stopped by the
 rate limits on the routes and by one email per order per :data:`WINDOW_S`. The routes answer
-before looking anything up (cloud.after_answer), so neither the answer nor its timing says
+before looking anything up (cloud.asks), so neither the answer nor its timing says
 whether the address bought anything.
 """
 

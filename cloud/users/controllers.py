@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-from functools import partial
-
 from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
-from cloud.after_answer import after_answer
+from cloud.asks import service as asks
 from cloud.clock import now_s
 from cloud.deps import USER_DEPENDENCIES, ClientIp, CurrentUser, Db, Limiter, Settings
 from cloud.orgs.service import organisations_of
@@ -130,15 +128,8 @@ class AuthController(Controller):
         return Response(
             None,
             status_code=202,
-            background=after_answer(
-                state.session_factory,
-                "a password reset",
-                partial(
-                    service.request_password_reset,
-                    email=data.email,
-                    public_url=settings.public_url,
-                    now=now_s(),
-                ),
+            background=asks.answer_later(
+                state.session_factory, settings, asks.PASSWORD_RESET, data.email
             ),
         )
 

@@ -123,7 +123,7 @@ def verify_email(session: Session, token: str, now: int) -> User:
 
 def request_password_reset(session: Session, email: str, public_url: str, now: int) -> None:
     """Email a reset link. Silent when no (active) account has this email, so the answer does
-    not tell who has an account; the routes call it after answering (cloud.after_answer), so
+    not tell who has an account; the routes call it after answering (cloud.asks), so
     the answer's timing does not tell either."""
     user = session.scalar(select(User).where(User.email == normal_email(email)))
     if user is None or user.suspended_at is not None:

@@ -7,7 +7,6 @@ had, so a session id planted before the login is worth nothing after it."""
 from __future__ import annotations
 
 import re
-from functools import partial
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -17,7 +16,7 @@ from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
-from cloud.after_answer import after_answer
+from cloud.asks import service as asks
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError
@@ -329,15 +328,8 @@ class AccountPages(Controller):
         rate_limiter.enforce_each(("login.ip", client_ip), ("login.account", email.lower()))
         page = _page(request, "account/forgot.html", sent=True, email=email, errors=[])
         # The account is looked up once the page has gone: its timing tells nobody either.
-        page.background = after_answer(
-            state.session_factory,
-            "a password reset",
-            partial(
-                service.request_password_reset,
-                email=email,
-                public_url=settings.public_url,
-                now=now_s(),
-            ),
+        page.background = asks.answer_later(
+            state.session_factory, settings, asks.PASSWORD_RESET, email
         )
         return page
 

@@ -10,7 +10,6 @@ the buyer was sent to), or for the logged-in account that bought it, by its refe
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from cloud.access import Access
 from cloud.addresses import email_address
-from cloud.after_answer import after_answer
+from cloud.asks import service as asks
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError, Conflict, InvalidInput, NotFound
@@ -118,16 +117,8 @@ class OrderPages(Controller):
             ("tickets_again.ip", client_ip), ("tickets_again.address", email.lower())
         )
         page = _find_page(request, email=email, sent=lost_tickets.answer(email), errors=[])
-        page.background = after_answer(
-            state.session_factory,
-            "emailing tickets again",
-            partial(
-                lost_tickets.email_tickets_again,
-                email=email,
-                now=now_s(),
-                master_key=settings.master_key,
-                public_url=settings.public_url,
-            ),
+        page.background = asks.answer_later(
+            state.session_factory, settings, asks.TICKETS_AGAIN, email
         )
         return page
 

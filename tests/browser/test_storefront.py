@@ -260,7 +260,7 @@ def test_a_buyer_who_lost_the_email_finds_the_tickets_and_opens_the_emailed_link
 
     with running_smtp(SmtpSink()) as smtp:
         delivery = make_delivery(make_session_factory(engine), smtp, Clock())
-        # The email is queued just after the page was sent (cloud.after_answer).
+        # The email is queued just after the page was sent (cloud.asks).
         assert eventually(lambda: delivery.run_pass() is not None and bool(again()))
     engine.dispose()
     [text] = again()

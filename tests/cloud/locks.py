@@ -1,14 +1,14 @@
 """Locks seen and held from outside: row locks for the tests that race transactions on
-PostgreSQL, and SQLite's write lock for the tests of what must not wait for the database."""
+PostgreSQL, and a table locked on PostgreSQL for the tests of what must not wait for it."""
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 
-from sqlalchemy import Engine, text
+import psycopg
+from sqlalchemy import Engine, make_url, text
 
 
 def wait_until_someone_waits_for(engine: Engine, transaction: str | None) -> None:
@@ -31,15 +31,16 @@ def wait_until_someone_waits_for(engine: Engine, transaction: str | None) -> Non
 
 
 @contextlib.contextmanager
-def sqlite_write_locked(database_url: str) -> Iterator[None]:
-    """Another writer holds the SQLite database at ``database_url`` meanwhile."""
-    blocker = sqlite3.connect(database_url.removeprefix("sqlite:///"))
-    blocker.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        blocker.rollback()
-        blocker.close()
+def postgres_table_locked(database_url: str, table: str) -> Iterator[None]:
+    """Another transaction holds ``table`` of the PostgreSQL database at ``database_url``,
+    locked against every read and write, meanwhile."""
+    plain = make_url(database_url).set(drivername="postgresql")
+    with psycopg.connect(plain.render_as_string(hide_password=False)) as blocker:
+        blocker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+        try:
+            yield
+        finally:
+            blocker.rollback()
 
 
 def eventually(condition: Callable[[], bool], timeout: float = 20) -> bool:

@@ -248,7 +248,7 @@ def _drive(
         found.add("page session cookie", http.cookies.get("bilten_session"))
         assert buyer in http.get("/account").text
         _ok(http.post("/api/v1/auth/password-reset", json={"email": buyer}), 202)
-        # The reset link is queued just after the answer (cloud.after_answer).
+        # The reset link is queued just after the answer (cloud.asks).
         assert eventually(lambda: len(_outbox_tokens(database_url, "password_reset")) == 1)
         (reset_token,) = _outbox_tokens(database_url, "password_reset")
         found.add("password reset token", reset_token)

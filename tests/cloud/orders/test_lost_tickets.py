@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from cloud.db import make_engine, make_session_factory
 from cloud.notifications.models import OutboxMessage
 from cloud.settings import CloudSettings
-from tests.cloud.locks import eventually, sqlite_write_locked
+from tests.cloud.locks import eventually, postgres_table_locked
 from tests.cloud.notifications.conftest import Clock, SmtpSink, make_delivery, running_smtp
 from tests.cloud.orders.conftest import Shop
 from tests.cloud_harness import Cloud
@@ -98,7 +98,9 @@ def test_an_address_that_bought_nothing_gets_the_same_answer_and_no_email(
     assert _queued(settings) == before + 1
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_the_answer_comes_before_anything_is_looked_up_or_queued(
     shop: Shop, settings: CloudSettings
 ) -> None:
@@ -108,9 +110,10 @@ def test_the_answer_comes_before_anything_is_looked_up_or_queued(
     cloud = Cloud(settings)
     cloud.start()
     try:
-        # Another writer holds the database: queuing the email has to wait for it, and the
-        # answer does not: it says the same, as fast, whatever is found.
-        with sqlite_write_locked(settings.database_url):
+        # Another transaction holds the orders: looking them up has to wait for it, and the
+        # answer does not (it only writes the ask): it says the same, as fast, whatever is
+        # found.
+        with postgres_table_locked(settings.database_url, "orders"):
             answer = httpx.post(f"{cloud.url}{AGAIN}", json={"email": "ada@example.org"}, timeout=5)
             assert answer.status_code == 202, answer.text
         assert eventually(lambda: _queued(settings) == before + 1)
