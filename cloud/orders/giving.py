@@ -149,7 +149,6 @@ def give_ticket(
         now=now,
     )
     given = session.get_one(Ticket, signed.id)
-    session.refresh(given)
     email_given_ticket(
         session, given, order, event, public_url, idempotency_key=f"ticket-given:{given.ticket_ref}"
     )

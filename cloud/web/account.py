@@ -13,6 +13,7 @@ from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import QueryParameter
 from litestar.response import Redirect
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cloud.access import Access
@@ -24,6 +25,7 @@ from cloud.orders import giving
 from cloud.ratelimit import RateLimited
 from cloud.settings import CloudSettings
 from cloud.users import service, sessions
+from cloud.venues.models import Venue
 from cloud.web.deps import (
     SESSION_COOKIE,
     CurrentUser,
@@ -34,7 +36,7 @@ from cloud.web.deps import (
 )
 from cloud.web.forms import FormData, raw, sentence, text
 from cloud.web.qr import qr_svg
-from cloud.web.queries import event_with_venue, orders_of_user, type_names
+from cloud.web.queries import orders_of_user, type_names
 from cloud.web.templating import render
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -82,9 +84,11 @@ def _given_to(db: Session, email: str) -> list[dict[str, Any]]:
     """The tickets given to ``email``, as the page shows them: with their QR codes."""
     held = giving.held_at(db, email, now_s())
     names = type_names(db, [ticket.type_id for ticket, _, _ in held])
+    wanted = {event.venue_id for _, _, event in held}
+    venues = {v.id: v for v in db.scalars(select(Venue).where(Venue.id.in_(wanted)))}
     shown = []
     for number, (ticket, order, event) in enumerate(held, start=1):
-        _, venue = event_with_venue(db, event.id)
+        venue = venues[event.venue_id]
         kind = names.get(ticket.type_id, "")
         shown.append(
             {
