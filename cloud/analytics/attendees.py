@@ -139,6 +139,8 @@ def _rows(
                 admissions=used.count if used else 0,
                 first_admitted_at=to_datetime(used.first_ms // 1000) if used else None,
                 first_gate=used.first_gate if used else None,
+                given=ticket.given_at is not None,
+                replaced=ticket.replaced_by is not None,
             )
         )
     return out

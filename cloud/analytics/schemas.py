@@ -172,6 +172,10 @@ class AttendeeOut(msgspec.Struct, frozen=True):
     admissions: int
     first_admitted_at: datetime | None
     first_gate: str | None
+    # Its buyer gave it to this holder (cloud.orders.giving) / revoked because its buyer gave
+    # it away, replaced by the ticket given.
+    given: bool = False
+    replaced: bool = False
 
 
 class AttendeePage(msgspec.Struct, frozen=True):

@@ -52,6 +52,7 @@ ATTENDEE_HEADER = [
     "admissions",
     "first_admitted_at",
     "first_gate",
+    "given_by_buyer",
 ]
 
 
@@ -64,14 +65,21 @@ def attendee_rows(attendees: Iterable[AttendeeOut]) -> list[Row]:
             row.type_name,
             row.order_ref,
             row.issued_at,
-            "revoked" if row.revoked else "valid",
+            _status(row),
             row.admissions > 0,
             row.admissions,
             row.first_admitted_at,
             row.first_gate,
+            row.given,
         ]
         for row in attendees
     ]
+
+
+def _status(row: AttendeeOut) -> str:
+    if row.replaced:
+        return "given away"  # revoked: its buyer gave it, the ticket given replaces it
+    return "revoked" if row.revoked else "valid"
 
 
 def sales_table(report: SalesReport) -> Table:

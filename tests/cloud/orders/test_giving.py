@@ -4,6 +4,7 @@ a refund still takes the given ticket back."""
 
 from __future__ import annotations
 
+import csv
 import io
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -283,3 +284,27 @@ def test_the_organizer_turns_giving_off_and_on(
     assert emails(settings, "Bo@Example.org", "ticket_given") == []
     allow(True)
     assert _give(client, token, order["tickets"][1]["ticket_id"]).status_code == 200
+
+
+def test_the_organizer_sees_which_tickets_were_given_and_which_they_replaced(
+    client: TestClient[Any], bought: tuple[Sale, str, dict[str, Any]]
+) -> None:
+    sale, token, order = bought
+    mine, theirs = order["tickets"]
+    assert _give(client, token, theirs["ticket_id"]).status_code == 200
+    given = _order(client, token)["tickets"][1]
+    path = f"/api/v1/events/{sale.event_id}/attendees"
+    listed = client.get(path, params={"status": "all"}, headers=sale.organizer.headers).json()
+    flags = {r["ticket_id"]: (r["revoked"], r["given"], r["replaced"]) for r in listed["attendees"]}
+    assert flags == {
+        mine["ticket_id"]: (False, False, False),
+        theirs["ticket_id"]: (True, False, True),
+        given["ticket_id"]: (False, True, False),
+    }
+    exported = client.get(f"{path}.csv", params={"status": "all"}, headers=sale.organizer.headers)
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert {r["ticket_id"]: (r["status"], r["given_by_buyer"]) for r in rows} == {
+        mine["ticket_id"]: ("valid", "no"),
+        theirs["ticket_id"]: ("given away", "no"),
+        given["ticket_id"]: ("valid", "yes"),
+    }
