@@ -78,7 +78,6 @@ KINDS: dict[str, Kind] = {
                 "event_name",
                 "event_starts",
                 "venue_name",
-                "event_url",
                 "tickets",
             ),
             _ticket_qr_codes,

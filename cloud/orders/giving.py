@@ -167,7 +167,8 @@ def email_given_ticket(
     again: bool = False,
 ) -> None:
     """Queue, in the caller's transaction, the given ``ticket`` with its QR code to its
-    holder; ``again`` when they asked for it again ("Find my tickets")."""
+    holder, with the event's page and calendar links when there is a ``public_url`` to
+    build them on; ``again`` when they asked for it again ("Find my tickets")."""
     assert ticket.holder_email is not None
     venue = session.get_one(Venue, event.venue_id)
     kind = session.get_one(TicketType, ticket.type_id)
@@ -177,11 +178,12 @@ def email_given_ticket(
         "event_name": event.name,
         "event_starts": zones.wall_clock(to_datetime(event.starts_at), venue.timezone),
         "venue_name": venue.name,
-        "event_url": f"{(public_url or '').rstrip('/')}/events/{event.id}",
         "tickets": [
             {"ticket_id": ticket.ticket_ref, "type_name": kind.name, "token": ticket.token}
         ],
     }
+    if public_url:
+        context["event_url"] = f"{public_url.rstrip('/')}/events/{event.id}"
     if again:
         context["again"] = True
     enqueue_email(
