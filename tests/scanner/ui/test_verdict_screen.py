@@ -12,7 +12,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDate, QDateTime, QTime, Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
@@ -154,7 +154,10 @@ def test_a_repeat_says_where_when_and_by_which_device_it_was_admitted(
     open_window: Open, gate: Gate
 ) -> None:
     token, ref = sell(gate)
-    first = int(time.time() * 1000) - 12 * 60_000
+    # Twelve minutes ago, or midnight when that was yesterday: the screen words today's
+    # admissions differently from earlier days'.
+    midnight = QDateTime(QDate.currentDate(), QTime(0, 0)).toMSecsSinceEpoch()
+    first = max(int(time.time() * 1000) - 12 * 60_000, midnight)
     admitted_elsewhere(gate, ref, at_ms=first, gate_name="B", device="Scanner-3")
     window = open_window(verdict_seconds=60)
 
@@ -170,6 +173,21 @@ def test_a_repeat_says_where_when_and_by_which_device_it_was_admitted(
     )
     assert view.entries.text() == "All entries used: 1 of 1"
     assert window.sounds.last_played == "attention"
+
+
+def test_a_repeat_from_an_earlier_day_gives_the_date(open_window: Open, gate: Gate) -> None:
+    token, ref = sell(gate)
+    first = int(time.time() * 1000) - 2 * 24 * 3_600_000
+    admitted_elsewhere(gate, ref, at_ms=first, gate_name="B", device="Scanner-3")
+    window = open_window(verdict_seconds=60)
+
+    window.submit(token)
+
+    when = QDateTime.fromMSecsSinceEpoch(first)
+    assert window.verdict_view.previous.text() == (
+        f"Already admitted at gate B on {when.toString('yyyy-MM-dd')} "
+        f"at {when.toString('HH:mm:ss')} by device Scanner-3"
+    )
 
 
 def test_a_repeat_at_this_scanner_names_it(open_window: Open, gate: Gate) -> None:
