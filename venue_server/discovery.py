@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import ipaddress
 import logging
 import re
@@ -18,8 +19,18 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 import ifaddr  # zeroconf's own interface lister
+from zeroconf import (
+    DNSOutgoing,
+    DNSService,
+    InterfaceChoice,
+    IPVersion,
+    RecordUpdate,
+    RecordUpdateListener,
+    ServiceInfo,
+    Zeroconf,
+    const,
+)
 from zeroconf import Error as ZeroconfError
-from zeroconf import InterfaceChoice, IPVersion, ServiceInfo, Zeroconf
 
 from shared.pairing import (
     SCANNER_API_PATH,
@@ -39,6 +50,9 @@ RECORD_TTL = 120
 # Registration probes the name first (about a second); stop() waits this long for it.
 _REGISTER_WAIT = 5.0
 _MAX_LABEL_BYTES = 63
+# When another server took the same name, the one keeping it announces itself again this
+# long after (_NameDefender): once the other's goodbye has gone out.
+_REASSERT_DELAY_S = 1.0
 _WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 - names of "every address", not a bind
 
 
@@ -185,13 +199,15 @@ class VenueAnnouncer:
         error = future.exception()
         if error is not None:
             log.warning("announcing the venue server on the LAN failed: %s", error)
-        elif self._info is not None:
-            log.info(
-                "announced as %r at %s port %d",
-                self._info.name,
-                ", ".join(self.addresses),
-                self.port,
-            )
+            return
+        zeroconf, info = self._zeroconf, self._info
+        if zeroconf is not None and info is not None and zeroconf.loop is not None:
+            where = ", ".join(self.addresses)
+            log.info("announced as %r at %s port %d", info.name, where, self.port)
+            with contextlib.suppress(RuntimeError):  # stopped meanwhile: its loop is closed
+                zeroconf.loop.call_soon_threadsafe(
+                    zeroconf.async_add_listener, _NameDefender(zeroconf, info), None
+                )
 
     def wait_announced(self, timeout: float = _REGISTER_WAIT) -> bool:
         """Block until the name is claimed; True if the venue is now announced."""
@@ -215,3 +231,82 @@ class VenueAnnouncer:
             pending.cancel()
         # Sends the goodbyes for every registered service, then shuts zeroconf's thread down.
         zeroconf.close()
+
+
+class _NameDefender(RecordUpdateListener):
+    """Keeps the instance name unique once it is claimed.
+
+    Probing finds a name already taken only if its holder answers within the probe's second
+    and a half: two servers probing in the same instant, or a holder too busy to answer in
+    time, can both end up with one name, and zeroconf does not resolve that afterwards (RFC
+    6762 section 9). Gates would then see one venue where there are two. So the announcer
+    keeps listening: when another server announces its service under this same name, the
+    one whose host and port sort higher gives the name up (a goodbye for its own service
+    record, not for the name both share) and claims a numbered one, as probing would have;
+    the other keeps it. Both see the same pair, so exactly one moves. The one that keeps it
+    announces itself again a moment later, so that gates which took the other's address for
+    the name learn its own.
+    """
+
+    def __init__(self, zeroconf: Zeroconf, info: ServiceInfo) -> None:
+        self._zeroconf = zeroconf
+        self._info = info
+        self._moving = False
+        self._asserting = False
+        self._task: asyncio.Future[None] | None = None
+
+    def async_update_records(self, zc: Zeroconf, now: float, records: list[RecordUpdate]) -> None:
+        del zc, now
+        info = self._info
+        ours = ((info.server or "").lower(), info.port or 0)
+        for update in records:
+            record = update.new
+            if (
+                not isinstance(record, DNSService)
+                or record.ttl == 0
+                or record.name.lower() != info.name.lower()
+                or self._moving
+                or self._asserting
+            ):
+                continue
+            theirs = (record.server.lower(), record.port)
+            if theirs < ours:
+                self._moving = True
+                self._task = asyncio.ensure_future(self._move())
+            elif theirs > ours:
+                self._asserting = True
+                self._task = asyncio.ensure_future(self._assert())
+
+    async def _assert(self) -> None:
+        await asyncio.sleep(_REASSERT_DELAY_S)  # after the other's goodbye
+        try:
+            await self._zeroconf.async_update_service(self._info)
+        except (ZeroconfError, OSError) as exc:
+            log.warning("announcing the venue server on the LAN again failed: %s", exc)
+        self._asserting = False
+
+    async def _move(self) -> None:
+        zeroconf, info = self._zeroconf, self._info
+        taken = info.name
+        log.warning("another venue server took the name %r too; announcing under another", taken)
+        goodbye = DNSOutgoing(const._FLAGS_QR_RESPONSE | const._FLAGS_AA)
+        for record in (info.dns_service(override_ttl=0), info.dns_text(override_ttl=0)):
+            goodbye.add_answer_at_time(record, 0)
+        zeroconf.registry.async_remove(info)
+        zeroconf.async_send(goodbye)
+        instance = taken.removesuffix(f".{info.type}")
+        number = 2
+        while True:
+            info.name = f"{instance}-{number}.{info.type}"
+            if not zeroconf.cache.current_entry_with_name_and_alias(info.type, info.name):
+                break
+            number += 1
+        try:
+            # Without probing again: this listener keeps watching the new name, and moves
+            # once more if a server that sorts lower holds it too.
+            await zeroconf.async_register_service(info, cooperating_responders=True)
+        except (ZeroconfError, OSError) as exc:
+            log.warning("announcing the venue server on the LAN failed: %s", exc)
+            return
+        log.info("announced as %r instead", info.name)
+        self._moving = False
