@@ -172,8 +172,8 @@ class AttendeeOut(msgspec.Struct, frozen=True):
     admissions: int
     first_admitted_at: datetime | None
     first_gate: str | None
-    # Its buyer gave it to this holder (cloud.orders.giving) / revoked because its buyer gave
-    # it away, replaced by the ticket given.
+    # Given to this holder by whoever had it, the buyer or the holder before
+    # (cloud.orders.giving) / revoked because it was given away, replaced by the ticket given.
     given: bool = False
     replaced: bool = False
 

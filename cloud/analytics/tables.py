@@ -52,7 +52,7 @@ ATTENDEE_HEADER = [
     "admissions",
     "first_admitted_at",
     "first_gate",
-    "given_by_buyer",
+    "given",
 ]
 
 
@@ -78,7 +78,7 @@ def attendee_rows(attendees: Iterable[AttendeeOut]) -> list[Row]:
 
 def _status(row: AttendeeOut) -> str:
     if row.replaced:
-        return "given away"  # revoked: its buyer gave it, the ticket given replaces it
+        return "given away"  # revoked: its holder gave it, the ticket given replaces it
     return "revoked" if row.revoked else "valid"
 
 

@@ -30,6 +30,7 @@ from cloud.events.models import Event, TicketType
 from cloud.events.stock import commit_with, sell_held_seats, sold_held_seats_change
 from cloud.notifications.outbox import enqueue_email
 from cloud.orders import links
+from cloud.orders.giving import BuyersTicket, buyers_tickets
 from cloud.orders.holds import HoldExpired, token_digest
 from cloud.orders.models import Hold, HoldItem, HoldState, Order, OrderLine, OrderStatus
 from cloud.orders.models import OrderTicket as OrderTicketRow
@@ -112,7 +113,8 @@ class CheckoutResult:
     order: Order
     start: PaymentStart | None
     lines: tuple[Line, ...]
-    tickets: Sequence[SignedTicket | Ticket]
+    # Just issued, or, for a hold checked out before, as the buyer's pages show them.
+    tickets: Sequence[SignedTicket | BuyersTicket]
 
 
 def checkout(
@@ -201,7 +203,8 @@ def _again(session: Session, hold_id: int, provider: PaymentProvider) -> Checkou
     order = session.scalar(select(Order).where(Order.hold_id == hold_id))
     if order is None:
         raise NotFound("this hold has no order")
-    lines, tickets = order_lines(session, order.id), order_tickets(session, order.id)
+    lines = order_lines(session, order.id)
+    tickets = buyers_tickets(order_tickets(session, order.id))
     session.commit()
     start = None
     if order.status == OrderStatus.PENDING and order.payment_provider == provider.name:

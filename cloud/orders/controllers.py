@@ -12,6 +12,7 @@ from cloud.addresses import email_address
 from cloud.asks import service as asks
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
+from cloud.events.models import TicketType
 from cloud.orders import giving, holds, lost_tickets, service, waitlist
 from cloud.orders.checkout import Line, checkout, order_lines, order_tickets
 from cloud.orders.models import Hold, HoldState, Order
@@ -25,15 +26,16 @@ from cloud.orders.schemas import (
     OrderOut,
     OrderSummary,
     OrderTicketOut,
+    ReceivedTicketOut,
     TicketsAgainIn,
     TicketsAgainOut,
     WaitlistIn,
     WaitlistOut,
 )
 from cloud.settings import CloudSettings
-from cloud.tickets.models import Ticket
 from cloud.tickets.service import SignedTicket
 from cloud.timestamps import to_datetime
+from cloud.venues.models import Venue
 
 
 def _hold_out(db: Session, hold: Hold, token: str) -> HoldOut:
@@ -66,22 +68,50 @@ def _order_out(db: Session, order: Order) -> OrderOut:
     return _order_view(order, order_lines(db, order.id), tickets, None)
 
 
-def _ticket_out(ticket: SignedTicket | Ticket) -> OrderTicketOut:
-    given = isinstance(ticket, Ticket) and ticket.given_at is not None
+def _ticket_out(shown: SignedTicket | giving.BuyersTicket) -> OrderTicketOut:
+    if isinstance(shown, SignedTicket):  # just issued by checkout
+        return OrderTicketOut(
+            ticket_id=shown.ticket_ref,
+            token=shown.token,
+            type_id=shown.type_id,
+            holder_name=shown.holder_name,
+            revoked=False,
+        )
+    ticket = shown.ticket
     return OrderTicketOut(
         ticket_id=ticket.ticket_ref,
-        token=None if given else ticket.token,
+        token=None if shown.given else ticket.token,
         type_id=ticket.type_id,
         holder_name=ticket.holder_name,
-        revoked=ticket.revoked,
-        given_to=ticket.holder_email if given else None,
+        revoked=shown.revoked,
+        given_to=ticket.holder_email if shown.given else None,
+    )
+
+
+def _received_out(db: Session, held: giving.Received) -> ReceivedTicketOut:
+    ticket, event = held.ticket, held.event
+    after = giving.next_holder(db, ticket)
+    return ReceivedTicketOut(
+        ticket_id=ticket.ticket_ref,
+        token=None if ticket.revoked else ticket.token,
+        type_id=ticket.type_id,
+        type_name=db.get_one(TicketType, ticket.type_id).name,
+        holder_name=ticket.holder_name,
+        given_by=held.giver_name,
+        event_id=event.id,
+        event_name=event.name,
+        starts_at=to_datetime(event.starts_at),
+        venue_name=db.get_one(Venue, event.venue_id).name,
+        revoked=ticket.revoked and after is None,
+        can_give=giving.may_give(held, now_s()),
+        given_to=None if after is None else after.holder_email,
     )
 
 
 def _order_view(
     order: Order,
     lines: Sequence[Line],
-    tickets: Sequence[SignedTicket | Ticket],
+    tickets: Sequence[SignedTicket | giving.BuyersTicket],
     start: PaymentStart | None,
 ) -> OrderOut:
     pending = start is not None and start.state == PaymentState.PENDING
@@ -216,6 +246,35 @@ class ShopController(Controller):
                 now=now_s(),
             )
             return _order_out(db, order)
+
+    @get("/tickets/{token:str}", sync_to_thread=True, opt={"access": Access.CAPABILITY})
+    def received(self, token: FromPath[str], db: Db) -> ReceivedTicketOut:
+        """A ticket given to someone, by the secret link its holder was emailed."""
+        with db:
+            return _received_out(db, giving.received(db, token))
+
+    @post(
+        "/tickets/{token:str}/give",
+        status_code=200,
+        sync_to_thread=True,
+        opt={"access": Access.CAPABILITY},
+    )
+    def give_on(
+        self, token: FromPath[str], data: JSONBody[GiveIn], db: Db, settings: Settings
+    ) -> ReceivedTicketOut:
+        """The holder of a given ticket gives it on to someone else, as its buyer gave it to
+        them (cloud.orders.giving); answers their ticket, now given on."""
+        with db:
+            giving.give_on(
+                db,
+                token,
+                name=data.name,
+                email=data.email,
+                master_key=settings.master_key,
+                public_url=settings.public_url,
+                now=now_s(),
+            )
+            return _received_out(db, giving.received(db, token))
 
     @post(
         "/events/{event_id:int}/waitlist",

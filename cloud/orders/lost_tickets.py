@@ -59,14 +59,13 @@ def email_tickets_again(
         for order in reversed(orders)
     )
     given = held_at(session, address, now, MAX_ORDERS)
-    for ticket, order, event in reversed(given):
+    for held in reversed(given):
         email_given_ticket(
             session,
-            ticket,
-            order,
-            event,
+            held,
             public_url,
-            idempotency_key=f"ticket-given-again:{ticket.ticket_ref}:{now // WINDOW_S}",
+            master_key,
+            idempotency_key=f"ticket-given-again:{held.ticket.ticket_ref}:{now // WINDOW_S}",
             again=True,
         )
     session.commit()

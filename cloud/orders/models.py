@@ -101,6 +101,19 @@ class Order(Base):
 Index("ix_orders_buyer_email_lower", func.lower(Order.buyer_email))
 
 
+class TicketLink(Base):
+    """The secret link of a ticket given to someone (cloud.orders.giving): it opens the
+    holder's page of the ticket, as an order's token opens its buyer's. The database keeps
+    the token's digest, to find the ticket, and the token sealed with the master key, to put
+    the link in emails again (cloud.orders.links)."""
+
+    __tablename__ = "ticket_links"
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    sealed_token: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class OrderLine(Base):
     __tablename__ = "order_lines"
 

@@ -90,6 +90,28 @@ class GiveIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
 
 
+class ReceivedTicketOut(msgspec.Struct):
+    """A ticket given to its holder, as its own link shows it (GET /shop/tickets/{token})."""
+
+    ticket_id: str
+    # The QR code's text; null once the ticket was cancelled or given on.
+    token: str | None
+    type_id: int
+    type_name: str
+    holder_name: str
+    # Who gave it: the buyer, or whoever had it before.
+    given_by: str
+    event_id: int
+    event_name: str
+    starts_at: datetime
+    venue_name: str
+    revoked: bool
+    # Whether it can be given on now (POST /shop/tickets/{token}/give).
+    can_give: bool
+    # The address it was given on to, if it was.
+    given_to: str | None = None
+
+
 class OrderOut(msgspec.Struct):
     reference: str
     event_id: int

@@ -30,5 +30,6 @@ class Ticket(Base):
     # When the buyer of its order gave it to its holder (cloud.orders.giving): the buyer's
     # pages no longer show its code.
     given_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
-    # The ticket issued in its place when it was given away; this one is revoked.
-    replaced_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The ticket issued in its place when it was given away; this one is revoked. Indexed:
+    # a given ticket's page and emails name who gave it, the holder of the one it replaced.
+    replaced_by: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)

@@ -21,7 +21,7 @@ from cloud.asks import service as asks
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, Settings
 from cloud.errors import CloudError
-from cloud.orders import giving
+from cloud.orders import giving, links
 from cloud.ratelimit import RateLimited
 from cloud.settings import CloudSettings
 from cloud.users import service, sessions
@@ -80,24 +80,25 @@ def _signed_in(
     return response
 
 
-def _given_to(db: Session, email: str) -> list[dict[str, Any]]:
-    """The tickets given to ``email``, as the page shows them: with their QR codes."""
+def _given_to(db: Session, email: str, master_key: bytes) -> list[dict[str, Any]]:
+    """The tickets given to ``email``, as the page shows them: with their QR codes, and a
+    link to each one's own page (to print it or give it on) where it has one."""
     held = giving.held_at(db, email, now_s())
-    names = type_names(db, [ticket.type_id for ticket, _, _ in held])
-    wanted = {event.venue_id for _, _, event in held}
+    names = type_names(db, [h.ticket.type_id for h in held])
+    wanted = {h.event.venue_id for h in held}
     venues = {v.id: v for v in db.scalars(select(Venue).where(Venue.id.in_(wanted)))}
     shown = []
-    for number, (ticket, order, event) in enumerate(held, start=1):
-        venue = venues[event.venue_id]
-        kind = names.get(ticket.type_id, "")
+    for number, h in enumerate(held, start=1):
+        kind = names.get(h.ticket.type_id, "")
         shown.append(
             {
-                "ref": ticket.ticket_ref,
+                "ref": h.ticket.ticket_ref,
                 "type_name": kind,
-                "from": order.buyer_name,
-                "event": event,
-                "venue": venue,
-                "qr": qr_svg(ticket.token, f"QR code of given ticket {number}, {kind}"),
+                "from": h.giver_name,
+                "event": h.event,
+                "venue": venues[h.event.venue_id],
+                "qr": qr_svg(h.ticket.token, f"QR code of given ticket {number}, {kind}"),
+                "url": links.ticket_path(master_key, h.ticket.ticket_ref, h.link),
             }
         )
     return shown
@@ -113,6 +114,7 @@ class AccountPages(Controller):
         request: Request[Any, Any, Any],
         db: Db,
         current_user: CurrentUser,
+        settings: Settings,
         notice: Notice = None,
     ) -> Response[str]:
         user = require_user(current_user, request)
@@ -120,7 +122,11 @@ class AccountPages(Controller):
             orders = orders_of_user(db, user.id)
             # Tickets given to the account's address show only once it has proved that the
             # address is its own: anyone can sign up with any address.
-            given = [] if user.email_verified_at is None else _given_to(db, user.email)
+            given = (
+                []
+                if user.email_verified_at is None
+                else _given_to(db, user.email, settings.master_key)
+            )
         return _page(
             request,
             "account/tickets.html",

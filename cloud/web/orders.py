@@ -9,6 +9,7 @@ the buyer was sent to), or for the logged-in account that bought it, by its refe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from cloud.orders import giving, lost_tickets, service
 from cloud.orders.models import Order, OrderStatus
 from cloud.orders.payments import STRIPE
 from cloud.settings import CloudSettings
+from cloud.tickets.models import Ticket
 from cloud.timestamps import to_datetime
 from cloud.web.calendar import Entry, calendar_response
 from cloud.web.deps import CurrentUser, require_user
@@ -35,12 +37,10 @@ from cloud.web.forms import FormData, sentence, text
 from cloud.web.pdf import PrintedOrder, PrintedTicket, tickets_pdf
 from cloud.web.qr import qr_svg
 from cloud.web.queries import event_with_venue, owned_order, type_names
-from cloud.web.responses import secret_page
+from cloud.web.responses import PRIVATE, secret_page
 from cloud.web.stripe_checkout import intent_state, pay_with
 from cloud.web.templating import csrf_token_of, render
 
-# Pages with tickets or payment secrets: never stored by any cache, never sent as a referrer.
-_PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 # How often the page of an order waiting for its payment's confirmation looks again.
 REFRESH_S = 3
 
@@ -240,7 +240,8 @@ class OrderPages(Controller):
     def calendar(self, token: FromPath[str], db: Db, settings: Settings) -> Response[bytes]:
         """The order's event as a calendar entry, whether or not it is still on sale."""
         with db:
-            return _calendar_response(db, service.order_for_buyer(db, token), settings.public_url)
+            order = service.order_for_buyer(db, token)
+            return event_calendar(db, order.event_id, settings.public_url)
 
     @get(
         "/account/orders/{reference:str}/calendar.ics",
@@ -257,7 +258,8 @@ class OrderPages(Controller):
     ) -> Response[bytes]:
         user = require_user(current_user, request)
         with db:
-            return _calendar_response(db, _owned(db, user.id, reference), settings.public_url)
+            order = _owned(db, user.id, reference)
+            return event_calendar(db, order.event_id, settings.public_url)
 
     @get("/orders/{token:str}/pay", sync_to_thread=True, opt={"access": Access.CAPABILITY})
     def pay_page(
@@ -312,7 +314,7 @@ class OrderPages(Controller):
 
 
 def _json(body: dict[str, Any], status_code: int = 200) -> Response[dict[str, Any]]:
-    return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=_PRIVATE)
+    return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=PRIVATE)
 
 
 def _awaits_card(order: Order) -> bool:
@@ -394,26 +396,28 @@ def _order_html(
     event, venue = event_with_venue(db, order.event_id)
     lines = service.order_lines(db, order.id)
     tickets = giving.buyers_tickets(service.order_tickets(db, order.id))
-    names = type_names(db, [line.type_id for line in lines] + [t.type_id for t in tickets])
+    names = type_names(
+        db, [line.type_id for line in lines] + [shown.ticket.type_id for shown in tickets]
+    )
     can_give = order.status == OrderStatus.PAID and event.allow_giving and event.starts_at > now_s()
     shown = []
-    for number, ticket in enumerate(tickets, start=1):
+    for number, held in enumerate(tickets, start=1):
+        ticket = held.ticket
         kind = names.get(ticket.type_id, "")
-        gone = ticket.given_at is not None
         shown.append(
             {
                 "ref": ticket.ticket_ref,
                 "type_name": kind,
                 "holder": ticket.holder_name,
-                "revoked": ticket.revoked,
-                "given_to": ticket.holder_email if gone else None,
+                "revoked": held.revoked,
+                "given_to": ticket.holder_email if held.given else None,
                 # A revoked ticket shows no code at all: a picture of it must not look valid.
                 # A given one has its holder's code, which only they hold.
                 "qr": None
-                if ticket.revoked or gone
+                if held.revoked or held.given
                 else qr_svg(ticket.token, f"QR code of ticket {number}, {kind}"),
                 "give_url": f"{base_url}/tickets/{ticket.ticket_ref}/give"
-                if can_give and not ticket.revoked and not gone
+                if can_give and not held.revoked and not held.given
                 else None,
             }
         )
@@ -447,8 +451,10 @@ def _order_html(
     )
 
 
-def _calendar_response(db: Session, order: Order, public_url: str) -> Response[bytes]:
-    event, venue = event_with_venue(db, order.event_id)
+def event_calendar(db: Session, event_id: int, public_url: str) -> Response[bytes]:
+    """An event bought for as a calendar entry, never cached (it is reached by a secret
+    link), whether or not the event is still on sale."""
+    event, venue = event_with_venue(db, event_id)
     entry = Entry(
         event_id=event.id,
         name=event.name,
@@ -459,16 +465,23 @@ def _calendar_response(db: Session, order: Order, public_url: str) -> Response[b
         # The event's public page, never the order's own secret address.
         url=f"{public_url}/events/{event.id}",
     )
-    return calendar_response(entry, datetime.now(UTC), _PRIVATE)
+    return calendar_response(entry, datetime.now(UTC), PRIVATE)
 
 
 def _pdf_response(db: Session, order: Order) -> Response[bytes]:
     if order.status != OrderStatus.PAID:
         raise NotFound("This order has no tickets to print yet.")
-    event, venue = event_with_venue(db, order.event_id)
     tickets = giving.usable_by_buyer(service.order_tickets(db, order.id))
     if not tickets:
         raise NotFound("This order has no valid tickets to print.")
+    return printed_tickets(db, order, tickets, f"tickets-{order.reference}.pdf")
+
+
+def printed_tickets(
+    db: Session, order: Order, tickets: Sequence[Ticket], filename: str
+) -> Response[bytes]:
+    """Valid ``tickets`` of ``order`` as a PDF download, one ticket a page."""
+    event, venue = event_with_venue(db, order.event_id)
     names = type_names(db, [t.type_id for t in tickets])
     document = tickets_pdf(
         PrintedOrder(
@@ -491,8 +504,5 @@ def _pdf_response(db: Session, order: Order) -> Response[bytes]:
     return Response(
         document,
         media_type="application/pdf",
-        headers={
-            **_PRIVATE,
-            "Content-Disposition": f'attachment; filename="tickets-{order.reference}.pdf"',
-        },
+        headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"'},
     )

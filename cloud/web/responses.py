@@ -6,6 +6,9 @@ from litestar import MediaType, Response
 
 # How long anonymous visitors may see the same rendering of a public page.
 PUBLIC_PAGE_TTL_S = 10
+# Answers with tickets or payment secrets, or reached by a secret link: never stored by any
+# cache, never sent as a referrer.
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
 def public_page(body: bytes | str, *, shared: bool) -> Response[bytes | str]:
@@ -26,7 +29,7 @@ def secret_page(body: str, status_code: int = 200) -> Response[str]:
         body,
         status_code=status_code,
         media_type=MediaType.HTML,
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers=PRIVATE,
     )
 
 

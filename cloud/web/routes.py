@@ -25,6 +25,7 @@ from cloud.web.phone import AccountPhonePages
 from cloud.web.security import SecurityHeaders, security_headers
 from cloud.web.shop import StorefrontPages
 from cloud.web.templating import STATIC_DIR, STATIC_PATH
+from cloud.web.tickets import TicketPages
 
 # Static URLs carry a content hash (templating.static_url), so a day is safe.
 STATIC_MAX_AGE_S = 86_400
@@ -41,6 +42,7 @@ def web_handlers(settings: CloudSettings) -> list[Any]:
             StorefrontPages,
             CartPages,
             OrderPages,
+            TicketPages,
             AccountPages,
             AccountPhonePages,
             organizer,

@@ -303,8 +303,128 @@ def test_the_organizer_sees_which_tickets_were_given_and_which_they_replaced(
     }
     exported = client.get(f"{path}.csv", params={"status": "all"}, headers=sale.organizer.headers)
     rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
-    assert {r["ticket_id"]: (r["status"], r["given_by_buyer"]) for r in rows} == {
+    assert {r["ticket_id"]: (r["status"], r["given"]) for r in rows} == {
         mine["ticket_id"]: ("valid", "no"),
         theirs["ticket_id"]: ("given away", "no"),
         given["ticket_id"]: ("valid", "yes"),
     }
+
+
+def _link(settings: CloudSettings, email: str) -> str:
+    """The token of the ticket link in the latest ticket given to ``email``."""
+    sent = emails(settings, email, "ticket_given")[-1]
+    url: str = sent["ticket_url"]
+    assert url.startswith(f"{settings.public_url}/tickets/")
+    return url.rsplit("/", 1)[1]
+
+
+def _held(client: TestClient[Any], link: str) -> dict[str, Any]:
+    r = client.get(f"/api/v1/shop/tickets/{link}")
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _give_on(client: TestClient[Any], link: str, **body: str) -> Any:
+    return client.post(f"/api/v1/shop/tickets/{link}/give", json=body)
+
+
+def test_the_friend_opens_the_ticket_by_its_link_and_gives_it_on(
+    shop: Shop,
+    client: TestClient[Any],
+    settings: CloudSettings,
+    bought: tuple[Sale, str, dict[str, Any]],
+) -> None:
+    sale, token, order = bought
+    assert _give(client, token, order["tickets"][1]["ticket_id"]).status_code == 200
+    given = _order(client, token)["tickets"][1]
+    bo = _link(settings, "Bo@Example.org")
+    held = _held(client, bo)
+    assert held["ticket_id"] == given["ticket_id"]
+    assert (held["given_by"], held["holder_name"], held["event_name"]) == (
+        "Ada",
+        "Bo Friend",
+        "Concert",
+    )
+    assert (
+        held["token"]
+        == emails(settings, "Bo@Example.org", "ticket_given")[-1]["tickets"][0]["token"]
+    )
+    assert (held["can_give"], held["revoked"], held["given_to"]) == (True, False, None)
+    left = shop.available(sale.event_id)
+
+    # Bo cannot go: Cy gets the ticket, from Bo.
+    refused = _give_on(client, bo, name="Bo", email="bo@example.org")
+    assert refused.status_code == 400
+    assert "That is your address" in refused.json()["detail"]
+    r = _give_on(client, bo, name="Cy Third", email="cy@example.org")
+    assert r.status_code == 200, r.text
+    assert (r.json()["token"], r.json()["given_to"], r.json()["can_give"]) == (
+        None,
+        "cy@example.org",
+        False,
+    )
+    [to_cy] = emails(settings, "cy@example.org", "ticket_given")
+    assert (to_cy["giver_name"], to_cy["holder_name"]) == ("Bo Friend", "Cy Third")
+    cy = _link(settings, "cy@example.org")
+    assert _held(client, cy)["given_by"] == "Bo Friend"
+
+    # The gates take Cy's code alone; the seat stays sold.
+    gates = _at_the_gates(client, sale)
+    assert gates[given["ticket_id"]].revoked
+    new = gates[_held(client, cy)["ticket_id"]]
+    assert (new.revoked, new.holder_name, new.order_ref) == (False, "Cy Third", order["reference"])
+    assert shop.available(sale.event_id) == left
+    # Bo gives once; the buyer still sees the ticket they gave to Bo, not who has it now.
+    again = _give_on(client, bo, name="Di", email="di@example.org")
+    assert again.status_code == 409
+    assert "given to someone already" in again.json()["detail"]
+    assert _order(client, token)["tickets"][1] == given
+    assert emails(settings, "di@example.org", "ticket_given") == []
+
+    # A refund takes Cy's ticket back; the buyer's page shows it no longer valid.
+    refund = f"/api/v1/events/{sale.event_id}/orders/{order['reference']}/refund"
+    assert client.post(refund, headers=sale.organizer.headers).status_code == 200
+    assert (_held(client, cy)["revoked"], _held(client, cy)["token"]) == (True, None)
+    assert _order(client, token)["tickets"][1]["revoked"] is True
+    late = _give_on(client, cy, name="Di", email="di@example.org")
+    assert late.status_code == 409
+
+
+def test_a_wrong_ticket_link_opens_nothing_and_gives_nothing(
+    client: TestClient[Any],
+    settings: CloudSettings,
+    bought: tuple[Sale, str, dict[str, Any]],
+) -> None:
+    _, token, order = bought
+    assert _give(client, token, order["tickets"][1]["ticket_id"]).status_code == 200
+    bo = _link(settings, "Bo@Example.org")
+    for wrong in ("x" * 43, bo[:-1], token):
+        assert client.get(f"/api/v1/shop/tickets/{wrong}").status_code == 404
+        answer = _give_on(client, wrong, name="Mal", email="mal@example.org")
+        assert answer.status_code == 404
+    hostile = _give_on(client, bo, name="Mal", email="mal@example.org", extra="1")
+    assert hostile.status_code == 400
+    assert emails(settings, "mal@example.org", "ticket_given") == []
+    assert _held(client, bo)["can_give"] is True
+
+
+def test_find_my_tickets_sends_a_given_on_ticket_with_its_link_and_its_giver(
+    client: TestClient[Any],
+    settings: CloudSettings,
+    bought: tuple[Sale, str, dict[str, Any]],
+) -> None:
+    _, token, order = bought
+    assert _give(client, token, order["tickets"][1]["ticket_id"]).status_code == 200
+    bo = _link(settings, "Bo@Example.org")
+    assert _give_on(client, bo, name="Cy", email="cy@example.org").status_code == 200
+    cy = _link(settings, "cy@example.org")
+
+    assert client.post("/api/v1/shop/tickets-again", json={"email": "bo@example.org"}).is_success
+    assert client.post("/api/v1/shop/tickets-again", json={"email": "CY@example.org"}).is_success
+
+    # Bo holds nothing now; Cy's ticket comes again, from Bo, with the same link.
+    assert len(emails(settings, "Bo@Example.org", "ticket_given")) == 1
+    [_, again] = emails(settings, "cy@example.org", "ticket_given")
+    assert (again["again"], again["giver_name"]) == (True, "Bo Friend")
+    assert again["ticket_url"].endswith(f"/tickets/{cy}")

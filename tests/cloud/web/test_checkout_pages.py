@@ -440,3 +440,47 @@ def test_a_given_ticket_shows_in_the_friends_account_once_the_address_is_confirm
     assert "Tickets given to you" in mine
     assert given["ticket_id"] in mine and "From Ada Lovelace" in mine
     assert qr_codes(mine) == 1
+    # It links to the ticket's own page, the one its email links to.
+    [sent] = emails(settings, "bo@example.org", "ticket_given")
+    assert f'href="{sent["ticket_url"].removeprefix(settings.public_url)}"' in mine
+
+
+def test_the_friend_prints_the_given_ticket_and_gives_it_on_from_its_page(
+    api: Api, shop: Setup, visitor: Visitor, other_visitor: Visitor, settings: CloudSettings
+) -> None:
+    order_path = _buy(visitor, shop, 2)
+    theirs = _order(api, order_path)["tickets"][1]
+    give = f"{order_path}/tickets/{theirs['ticket_id']}/give"
+    assert visitor.submit(order_path, give, {"name": "Bo", "email": "bo@example.org"}).is_redirect
+    [sent] = emails(settings, "bo@example.org", "ticket_given")
+    ticket_path = sent["ticket_url"].removeprefix(settings.public_url)
+
+    # Bo opens the link: the ticket's code, the event, a PDF and a calendar entry.
+    page = other_visitor.get(ticket_path)
+    assert page.status_code == 200, page.text
+    assert page.headers["cache-control"] == "no-store"
+    assert "Ada Lovelace gave you this ticket" in page.text
+    assert qr_codes(page.text) == 1
+    # The code itself is only inside the QR code, not printed as text.
+    assert sent["tickets"][0]["token"] not in page.text
+    assert pdf_pages(other_visitor.get(f"{ticket_path}/ticket.pdf").content) == 1
+    entry = other_visitor.get(f"{ticket_path}/calendar.ics")
+    assert entry.status_code == 200 and "BEGIN:VEVENT" in entry.text
+
+    # A mistake shows beside the form with what was typed; then Cy gets it.
+    wrong = other_visitor.submit(ticket_path, f"{ticket_path}/give", {"name": "Cy", "email": "cy@"})
+    assert wrong.status_code == 400
+    assert "is not an email address" in wrong.text and 'value="Cy"' in wrong.text
+    given = other_visitor.submit(
+        ticket_path, f"{ticket_path}/give", {"name": "Cy", "email": "cy@example.org"}
+    )
+    assert given.status_code == 303, given.text
+    after = other_visitor.get(given.headers["location"])
+    assert "is Cy's now: it is on its way to cy@example.org" in after.text
+    assert qr_codes(after.text) == 0
+    assert "Give this ticket to someone" not in after.text
+    assert other_visitor.get(f"{ticket_path}/ticket.pdf").status_code == 404
+    assert emails(settings, "cy@example.org", "ticket_given")[0]["giver_name"] == "Bo"
+    # The buyer's page still shows the ticket as given to Bo.
+    assert "Given to Bo" in visitor.get(order_path).text
+    assert other_visitor.get("/tickets/" + "x" * 43).status_code == 404
