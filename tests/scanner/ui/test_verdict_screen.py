@@ -12,7 +12,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDate, QDateTime, QTime, Qt
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
