@@ -49,6 +49,7 @@ from cloud.venues.models import Venue
 MAX_NAME = 200
 # The length of a given ticket's link token, as of an order's (cloud.orders.holds).
 LINK_TOKEN_BYTES = 32
+_NO_SUCH_LINK = "There is no ticket with this link; it may have been mistyped."
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +135,7 @@ def received(session: Session, token: str) -> Received:
         .where(TicketLink.token_hash == token_digest(token))
     ).one_or_none()
     if row is None:
-        raise NotFound("There is no ticket with this link; it may have been mistyped.")
+        raise NotFound(_NO_SUCH_LINK)
     ticket, link = row
     order = session.scalars(select(Order).where(Order.reference == ticket.order_ref)).one()
     event = session.get_one(Event, ticket.event_id)
@@ -235,7 +236,7 @@ def give_on(
         .with_for_update(of=Ticket)
     )
     if ticket is None:
-        raise NotFound("There is no ticket with this link; it may have been mistyped.")
+        raise NotFound(_NO_SUCH_LINK)
     assert ticket.holder_email is not None  # given tickets go to an address
     holder_name, address = _recipient(name, email, ticket.holder_email, "That is your address")
     order = session.scalars(select(Order).where(Order.reference == ticket.order_ref)).one()

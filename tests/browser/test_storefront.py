@@ -20,6 +20,7 @@ from tests.browser.conftest import save_screenshot
 from tests.cloud.locks import eventually
 from tests.cloud.notifications.conftest import Clock, SmtpSink, make_delivery, running_smtp
 from tests.cloud.stripe_support import WEBHOOK_PATH, LocalStripe, localstripe, stripe_settings
+from tests.cloud.users.support import emails
 from tests.cloud_harness import Cloud, Organizer
 from tests.support import free_port
 
@@ -232,6 +233,41 @@ def test_a_buyer_pays_with_the_local_provider_and_gets_two_tickets(
         page.get_by_text("is Bo Friend's now: it is on its way to bo@example.org")
     ).to_be_visible()
     expect(page.locator("svg.qr")).to_have_count(1)
+    expect(page.get_by_text("Given to Bo Friend")).to_be_visible()
+
+
+def test_the_friend_opens_the_given_ticket_on_a_phone_and_gives_it_on(
+    page: Page, chromium: Browser, local_shop_cloud: Shop
+) -> None:
+    assert expect is not None
+    _buy_with_the_local_provider(page, local_shop_cloud)
+    second = page.locator("li.ticket").nth(1)
+    second.get_by_text("Give this ticket to someone").click()
+    second.get_by_label("Their name").fill("Bo Friend")
+    second.get_by_label("Their email address").fill("bo@example.org")
+    second.get_by_role("button", name=re.compile(r"^Give ticket ")).click()
+    expect(page.get_by_text("Given to Bo Friend")).to_be_visible()
+    [sent] = emails(local_shop_cloud.cloud.settings, "bo@example.org", "ticket_given")
+
+    # Bo opens the link from the email on a phone: the ticket, and the same form to pass on.
+    phone = chromium.new_context(viewport={"width": 390, "height": 844}).new_page()
+    phone.set_default_timeout(15_000)
+    phone.goto(sent["ticket_url"])
+    expect(phone.get_by_role("heading", name=f"Your ticket for {EVENT_NAME}")).to_be_visible()
+    expect(phone.get_by_text("Ada Lovelace gave you this ticket")).to_be_visible()
+    expect(phone.locator("svg.qr")).to_have_count(1)
+    expect(phone.get_by_role("link", name="Download PDF")).to_be_visible()
+    save_screenshot(phone, "given-ticket.png")
+    phone.get_by_text("Give this ticket to someone").click()
+    phone.get_by_label("Their name").fill("Cy Third")
+    phone.get_by_label("Their email address").fill("cy@example.org")
+    phone.get_by_role("button", name=re.compile(r"^Give ticket ")).click()
+    given_on = phone.get_by_text("is Cy Third's now: it is on its way to cy@example.org")
+    expect(given_on).to_be_visible()
+    expect(phone.locator("svg.qr")).to_have_count(0)
+    phone.context.close()
+    # The buyer still sees the ticket they gave to Bo.
+    page.reload()
     expect(page.get_by_text("Given to Bo Friend")).to_be_visible()
 
 
