@@ -14,16 +14,21 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import ifaddr  # zeroconf's own interface lister
 from zeroconf import (
+    DNSService,
     InterfaceChoice,
     IPVersion,
+    RecordUpdate,
+    RecordUpdateListener,
     ServiceBrowser,
     ServiceInfo,
     ServiceListener,
     Zeroconf,
 )
+from zeroconf import Error as ZeroconfError
 
 from scanner_app.errors import ScannerError
 from shared.errors import PairingPayloadError
@@ -43,6 +48,9 @@ Listener = Callable[[list["FoundVenue"]], None]
 
 DEFAULT_TIMEOUT = 3.0
 _RESOLVE_MS = 3000
+# A listed venue's service record said goodbye or changed: resolve it again this much later,
+# once the cache holds what replaces it.
+_RERESOLVE_DELAY_S = 0.5
 
 
 class DiscoveryUnavailable(ScannerError):
@@ -168,6 +176,7 @@ class VenueBrowser(ServiceListener):
                 "server's address instead"
             ) from exc
         self._browser = ServiceBrowser(self._zeroconf, VENUE_SERVICE_TYPE, listener=self)
+        self._zeroconf.add_listener(_ServiceRecords(self), None)
         return self
 
     def close(self) -> None:
@@ -217,6 +226,29 @@ class VenueBrowser(ServiceListener):
     def remove_service(self, zc: Zeroconf, type_: str, name: str) -> None:
         self._set(name, None)
 
+    def listed_port(self, name: str) -> int | None:
+        """The port of the venue listed under ``name``, if one is."""
+        with self._changed:
+            venue = self._venues.get(name.lower())
+        return None if venue is None else urlsplit(venue.url).port
+
+    def resolve_later(self, name: str) -> None:
+        """Resolve ``name`` again in a moment, on a thread of its own (resolving blocks)."""
+
+        def again() -> None:
+            zeroconf = self._zeroconf
+            # A venue that left altogether (its pointer said goodbye too) is not looked for.
+            if zeroconf is None or zeroconf.done or self.listed_port(name) is None:
+                return
+            try:
+                self._resolve(zeroconf, VENUE_SERVICE_TYPE, name)
+            except ZeroconfError as exc:  # the browser closed meanwhile
+                log.debug("not resolving %s again: %r", name, exc)
+
+        timer = threading.Timer(_RERESOLVE_DELAY_S, again)
+        timer.daemon = True
+        timer.start()
+
     def _resolve(self, zc: Zeroconf, type_: str, name: str) -> None:
         info = ServiceInfo(type_, name)
         if not info.request(zc, _RESOLVE_MS):
@@ -237,6 +269,27 @@ class VenueBrowser(ServiceListener):
             self._changed.notify_all()
         if self._on_change is not None:
             self._on_change(self.venues())
+
+
+class _ServiceRecords(RecordUpdateListener):
+    """Catches what zeroconf's browser does not report: a listed venue's service record that
+    said goodbye while another record stands under the same name, or that another replaced.
+    Two venue servers that took one name resolve it by one moving away
+    (venue_server.discovery), and a gate that took the mover's address for the name must
+    learn the one that stayed."""
+
+    def __init__(self, browser: VenueBrowser) -> None:
+        self._browser = browser
+
+    def async_update_records(self, zc: Zeroconf, now: float, records: list[RecordUpdate]) -> None:
+        del zc
+        for update in records:
+            record = update.new
+            if not isinstance(record, DNSService):
+                continue
+            port = self._browser.listed_port(record.name)
+            if port is not None and (record.is_expired(now) or record.port != port):
+                self._browser.resolve_later(record.name)
 
 
 def discover(

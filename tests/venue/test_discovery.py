@@ -21,7 +21,7 @@ import pytest
 from zeroconf import IPVersion, ServiceInfo, Zeroconf
 
 from scanner_app.discovery import DiscoveryUnavailable, FoundVenue, VenueBrowser
-from shared.pairing import TXT_VENUE_NAME, VENUE_SERVICE_TYPE
+from shared.pairing import SCANNER_API_PATH, TXT_API_PATH, TXT_VENUE_NAME, VENUE_SERVICE_TYPE
 from tests.support import free_port, need, serving
 from venue_server.app import create_app
 from venue_server.discovery import VenueAnnouncer, announce_plan, instance_name, lan_addresses
@@ -170,17 +170,17 @@ def test_a_server_that_took_a_name_already_held_makes_one_of_the_two_move(
                     VENUE_SERVICE_TYPE,
                     claimed,
                     port=intruder_port,
-                    properties={TXT_VENUE_NAME: name},
+                    properties={TXT_VENUE_NAME: name, TXT_API_PATH: SCANNER_API_PATH},
                     server=f"{intruder_host}.local.",
                     parsed_addresses=[LOOPBACK],
                 ),
                 cooperating_responders=True,
             )
             if moves:
-                moved = f"{name} (pc)-2"
-                venues = browser.wait_for(lambda v: listed(v).get(ours) == moved, WAIT)
-                assert listed(venues)[ours] == moved
-                assert announcer.service_name == f"{moved}.{VENUE_SERVICE_TYPE}"
+                # Gates list each under its own name, whichever address they took first.
+                apart = {ours: f"{name} (pc)-2", theirs: f"{name} (pc)"}
+                assert listed(browser.wait_for(lambda v: listed(v) == apart, WAIT)) == apart
+                assert announcer.service_name == f"{name} (pc)-2.{VENUE_SERVICE_TYPE}"
             else:
                 # It hears the intruder's announcements (three within a second) and keeps
                 # its name: the intruder is the one to move.
