@@ -11,8 +11,9 @@ order row and before any voucher row (cloud.vouchers.service), so two of them ca
 deadlock.
 
 Every buyer of an event waits for its type's row while another holds the lock, so the busiest
-writers (holds, checkouts) change it last and commit with :func:`commit_with`: on PostgreSQL
-the change and the COMMIT reach the server together, so the lock is released the moment the
+writers (holds, checkouts) change it last and commit in a :func:`committed_together` block
+(:func:`commit_with` for changes alone): on PostgreSQL their writes, this change last, and
+the COMMIT reach the server together, so the lock is released the moment the
 commit is durable, never held while this process is busy with other requests. A hold's
 change there is a plain increment, which the database's own constraint
 (``sold + held <= capacity``, see :data:`WITHIN_CAPACITY`) refuses when the seats are not
@@ -24,11 +25,13 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     CursorResult,
     Engine,
     Executable,
@@ -93,38 +96,57 @@ Change = tuple[Executable, Mapping[str, Any]]
 
 
 def commit_with(session: Session, changes: Sequence[Change]) -> None:
-    """Run ``changes`` (updates of rows other transactions queue for) and commit. On
-    PostgreSQL they go to the server with the COMMIT in one round trip (a pipeline), so their
-    row locks last as long as the server needs, not until this thread is scheduled again to
-    send the COMMIT. The database's errors are raised as usual (IntegrityError for a refused
-    write); the caller rolls back. A transaction with audit entries to write commits the
-    usual way: those are written at commit, after everything else."""
+    """Run ``changes`` (updates of rows other transactions queue for) and commit, on
+    PostgreSQL in one round trip (see :func:`committed_together`)."""
+    with committed_together(session) as connection:
+        for statement, params in changes:
+            connection.execute(statement, params)
+
+
+@contextmanager
+def committed_together(session: Session) -> Iterator[Connection]:
+    """Run the block's statements on the connection it is given and commit. On PostgreSQL
+    they go to the server with the COMMIT in one round trip (a pipeline): nothing waits for
+    an answer until the commit, so the rows they lock stay locked as long as the server
+    needs, not until this thread is scheduled again, and a transaction of many statements
+    costs one wait, not one per statement. So the block's statements must not need each
+    other's results (no RETURNING: reading a result waits for everything queued before it);
+    a later row refers to an earlier one by its unique key instead.
+
+    The database's errors are raised as usual (IntegrityError for a refused write) when the
+    block ends; the caller rolls back. A transaction with audit entries to write commits
+    the usual way: those are written at commit, after everything else."""
     connection = session.connection()
     session.flush()
     if connection.dialect.name != "postgresql" or writes_at_commit(session):
-        for statement, params in changes:
-            connection.execute(statement, params)
+        yield connection
         session.commit()
         return
     driver = connection.connection.driver_connection
     dbapi_error = connection.dialect.loaded_dbapi.Error
     refused: DBAPIError | None = None
+    failed: BaseException | None = None
     try:
         with driver.pipeline():
             # A refusal usually comes back with the commit; under load it can arrive while a
-            # later change is being sent. Either way it is kept here, so the pipeline ends
+            # later statement is being sent. Either way it is kept here, so the pipeline ends
             # without an error passing through it (which the driver would log as a warning).
             try:
-                for statement, params in changes:
-                    connection.execute(statement, params)
+                yield connection
                 driver.commit()
             except DBAPIError as error:
                 refused = error
             except dbapi_error as error:
                 refused = _as_sqlalchemy_error(error, dbapi_error)
+            except BaseException as error:  # noqa: BLE001 - raised again below
+                # The block's own failure: nothing is committed, and it is what the caller
+                # hears of, not what ending the pipeline reports after it.
+                failed = error
     except dbapi_error as error:
         # Ending the pipeline after a refusal reports the statements it skipped.
         refused = refused or _as_sqlalchemy_error(error, dbapi_error)
+    if failed is not None:
+        raise failed
     if refused is not None:
         raise refused
     # Nothing left to send: this ends the session's transaction.

@@ -7,9 +7,11 @@ cloud.orders.holds and cloud.orders.service, so no two transactions can deadlock
 
 1. the hold's row (a second checkout of the same hold waits, then finds it checked out),
    or, when a webhook confirms a payment, the order's row;
-2. the ticket types' stock rows, in ascending id order (cloud.events.stock), changed last
-   and, when the order is paid at once, committed with the change in one round trip
-   (cloud.events.stock.commit_with).
+2. the ticket types' stock rows, in ascending id order (cloud.events.stock), changed last.
+
+Everything a checkout writes goes to PostgreSQL with the COMMIT in one round trip
+(cloud.events.stock.committed_together), so rows refer to each other by their unique keys
+(the order's reference, the tickets' refs), never by ids read back.
 
 Nothing of the event as a whole is locked: the new tickets are numbered for the venues'
 manifests by the manifest reader (cloud.tickets.changes).
@@ -22,12 +24,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Integer, String, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from cloud.errors import NotFound
 from cloud.events.models import Event, TicketType
-from cloud.events.stock import commit_with, sell_held_seats, sold_held_seats_change
+from cloud.events.signing import current_key_columns, private_key
+from cloud.events.stock import committed_together, sold_held_seats_change
 from cloud.notifications.outbox import enqueue_email
 from cloud.orders import links
 from cloud.orders.giving import BuyersTicket, buyers_tickets
@@ -67,6 +71,7 @@ _LOCK_HOLD = (
         HoldItem.quantity,
         HoldItem.unit_price,
         TicketType.currency,
+        *current_key_columns(Hold.event_id),
     )
     .join(Event, Event.id == Hold.event_id)
     .join(Venue, Venue.id == Event.venue_id)
@@ -81,11 +86,26 @@ _CHECKED_OUT = (
     .where(_HOLDS.c.id == bindparam("hold_id", type_=Integer))
     .values(state=HoldState.CHECKED_OUT)
 )
-_INSERT_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
-_INSERT_LINES = insert(OrderLine.__table__)
-_INSERT_ORDER_TICKETS = insert(OrderTicketRow.__table__)
+_INSERT_ORDER = insert(_ORDERS).inline()
+# The order by its reference and the tickets by theirs, in the statements that write them.
+_THE_ORDER = (
+    select(_ORDERS.c.id)
+    .where(_ORDERS.c.reference == bindparam("reference", type_=String))
+    .scalar_subquery()
+)
+_INSERT_LINES = insert(OrderLine.__table__).values(order_id=_THE_ORDER).inline()
+_INSERT_ORDER_TICKETS = (
+    insert(OrderTicketRow.__table__)
+    .values(
+        order_id=_THE_ORDER,
+        ticket_id=select(Ticket.id)
+        .where(Ticket.ticket_ref == bindparam("ticket_ref", type_=String))
+        .scalar_subquery(),
+    )
+    .inline()
+)
 _EVENT_NOTE = (
-    select(Event.name, Event.starts_at, Venue.timezone)
+    select(Event.name, Event.starts_at, Venue.timezone, *current_key_columns(Event.id))
     .join(Venue, Venue.id == Event.venue_id)
     .where(Event.id == bindparam("event_id", type_=Integer))
 )
@@ -170,27 +190,28 @@ def checkout(
     paid = start is None or start.state == PaymentState.PAID
     if paid:
         order.status, order.paid_at = OrderStatus.PAID, now
-    connection.execute(_CHECKED_OUT, {"hold_id": hold.id})
-    order.id = connection.execute(_INSERT_ORDER, _columns(order)).scalar_one()
-    connection.execute(
-        _INSERT_LINES,
-        [
-            {
-                "order_id": order.id,
-                "type_id": line.type_id,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-            }
-            for line in lines
-        ],
-    )
-    if not paid:
-        session.commit()
-        return CheckoutResult(order, start, lines, [])
     event = EventNote(hold.event_name, hold.event_starts_at, hold.timezone)
-    tickets = issue_order_tickets(
-        session, master_key, order, lines, event, commit=True, public_url=public_url
-    )
+    key = private_key(master_key, hold.event_id, hold.key_id, hold.sealed_key)
+    tickets: list[SignedTicket] = []
+    with committed_together(session) as connection:
+        connection.execute(_CHECKED_OUT, {"hold_id": hold.id})
+        connection.execute(_INSERT_ORDER, _columns(order))
+        connection.execute(
+            _INSERT_LINES,
+            [
+                {
+                    "reference": reference,
+                    "type_id": line.type_id,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for line in lines
+            ],
+        )
+        if paid:
+            tickets = issue_order_tickets(
+                session, master_key, order, lines, (event, key), public_url=public_url
+            )
     return CheckoutResult(order, start, lines, tickets)
 
 
@@ -228,45 +249,48 @@ def issue_order_tickets(
     master_key: bytes,
     order: Order,
     lines: Sequence[Line],
-    event: EventNote | None = None,
+    event: tuple[EventNote, tuple[int, Ed25519PrivateKey]] | None = None,
     *,
-    commit: bool = False,
     public_url: str | None = None,
 ) -> list[SignedTicket]:
     """Issue a paid order's tickets in the caller's transaction and queue them to the buyer
     by email (linking to the order's page when ``public_url`` is given), then move its seats
-    from held to sold: the shared stock rows last, each locked for one update and the commit,
-    which with ``commit`` is sent with the updates. ``event`` is read when not given."""
+    from held to sold: the shared stock rows last, each locked for one update and the commit.
+    None of it waits for an answer (cloud.events.stock.committed_together). ``event``, what
+    the email says of the event and the key its tickets are signed with (the event's
+    current one), is read when not given."""
+    if event is None:
+        row = session.connection().execute(_EVENT_NOTE, {"event_id": order.event_id}).one()
+        note = EventNote(row.name, row.starts_at, row.timezone)
+        key = private_key(master_key, order.event_id, row.key_id, row.sealed_key)
+    else:
+        note, key = event
     tickets = add_signed_tickets(
         session,
-        master_key,
+        key,
         order.event_id,
         [(line.type_id, line.quantity) for line in lines],
         holder_name=order.buyer_name,
         holder_email=order.buyer_email,
         order_ref=order.reference,
     )
-    session.connection().execute(
-        _INSERT_ORDER_TICKETS, [{"order_id": order.id, "ticket_id": t.id} for t in tickets]
+    connection = session.connection()
+    connection.execute(
+        _INSERT_ORDER_TICKETS,
+        [{"reference": order.reference, "ticket_ref": t.ticket_ref} for t in tickets],
     )
-    if event is None:
-        row = session.connection().execute(_EVENT_NOTE, {"event_id": order.event_id}).one()
-        event = EventNote(row.name, row.starts_at, row.timezone)
     email_tickets(
         session,
         order,
-        event,
+        note,
         tickets,
         {line.type_id: line.name for line in lines},
         # Sent if and only if the order is paid, once however often the payment is confirmed.
         idempotency_key=f"order-confirmation:{order.reference}",
         order_url=links.order_url(public_url, master_key, order),
     )
-    if commit:
-        commit_with(session, [sold_held_seats_change(x.type_id, x.quantity) for x in lines])
-        return tickets
     for line in lines:
-        sell_held_seats(session, line.type_id, line.quantity)
+        connection.execute(*sold_held_seats_change(line.type_id, line.quantity))
     return tickets
 
 

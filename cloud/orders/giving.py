@@ -36,6 +36,7 @@ from cloud.audit.actor import Actor
 from cloud.audit.log import record
 from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.events.models import Event, TicketType
+from cloud.events.signing import current_private_key
 from cloud.notifications.outbox import enqueue_email
 from cloud.orders import links
 from cloud.orders.holds import token_digest
@@ -304,7 +305,7 @@ def _hand_over(
         raise Conflict("This ticket was cancelled; it cannot be given.")
     [signed] = add_signed_tickets(
         session,
-        master_key,
+        current_private_key(session, master_key, event.id),
         event.id,
         [(ticket.type_id, 1)],
         holder_name=holder_name,
@@ -313,12 +314,15 @@ def _hand_over(
         valid_from=ticket.valid_from,
         valid_until=ticket.valid_until,
     )
-    session.execute(insert(OrderTicket), {"order_id": order.id, "ticket_id": signed.id})
-    session.execute(update(Ticket).where(Ticket.id == signed.id).values(given_at=now))
-    session.execute(update(Ticket).where(Ticket.id == ticket.id).values(replaced_by=signed.id))
+    signed_id = session.execute(
+        select(Ticket.id).where(Ticket.ticket_ref == signed.ticket_ref)
+    ).scalar_one()
+    session.execute(insert(OrderTicket), {"order_id": order.id, "ticket_id": signed_id})
+    session.execute(update(Ticket).where(Ticket.id == signed_id).values(given_at=now))
+    session.execute(update(Ticket).where(Ticket.id == ticket.id).values(replaced_by=signed_id))
     token = secrets.token_urlsafe(LINK_TOKEN_BYTES)
     link = TicketLink(
-        ticket_id=signed.id,
+        ticket_id=signed_id,
         token_hash=token_digest(token),
         sealed_token=links.seal_ticket_link(master_key, signed.ticket_ref, token),
     )
@@ -339,7 +343,7 @@ def _hand_over(
         actor=giver,
         now=now,
     )
-    given = session.get_one(Ticket, signed.id)
+    given = session.get_one(Ticket, signed_id)
     email_given_ticket(
         session,
         Received(given, order, event, giver_name, link),

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, insert, select
+from sqlalchemy import Integer, String, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ from cloud.events.stock import (
     SOLD_OUT,
     WITHIN_CAPACITY,
     available,
-    commit_with,
+    committed_together,
     held_seats_change,
     hold_seats,
     refused_by,
@@ -97,7 +97,6 @@ class NewHold:
     keeps only its digest)."""
 
     token: str
-    hold_id: int
     event_id: int
     expires_at: int
     lines: tuple[HeldLine, ...]
@@ -127,9 +126,19 @@ class _Type:
 
 
 # Built once: every buyer of an on-sale runs these (see cloud.events.stock).
+# A hold's items name it by its token's digest (unique), so the hold and its items are written
+# without waiting for the hold's id (cloud.events.stock.committed_together).
 _HOLDS = Hold.__table__
-_INSERT_HOLD = insert(_HOLDS).returning(_HOLDS.c.id)
-_INSERT_ITEMS = insert(HoldItem.__table__)
+_INSERT_HOLD = insert(_HOLDS).inline()
+_INSERT_ITEMS = (
+    insert(HoldItem.__table__)
+    .values(
+        hold_id=select(_HOLDS.c.id)
+        .where(_HOLDS.c.token_hash == bindparam("token_hash", type_=String))
+        .scalar_subquery()
+    )
+    .inline()
+)
 _TYPES_ON_SALE = (
     select(
         TicketType.id,
@@ -214,7 +223,7 @@ def create_hold(
         found = applicable(session, event_id, voucher, now)
         prices = _apply(hold, found, wanted, prices)
         code = found.voucher.code
-    hold_id, short = _attempt(session, hold, wanted, prices)
+    short = _attempt(session, hold, wanted, prices)
     if short is not None:
         session.rollback()
         # Expired holds the worker has not reached yet may be all that is in the way.
@@ -222,7 +231,7 @@ def create_hold(
             release_expired(session, now, voucher_id=hold["voucher_id"])
         else:
             release_expired(session, now, type_ids=list(wanted))
-        hold_id, short = _attempt(session, hold, wanted, prices)
+        short = _attempt(session, hold, wanted, prices)
     if short is not None:
         session.rollback()
         if short.voucher:
@@ -230,7 +239,6 @@ def create_hold(
         raise _sold_out_now(session, short.type_id, wanted, event_id, now)
     return NewHold(
         token=token,
-        hold_id=hold_id,
         event_id=event_id,
         expires_at=hold["expires_at"],
         lines=tuple(
@@ -284,52 +292,56 @@ def _voucher_short(session: Session, voucher_id: int, asked: int) -> Conflict:
 
 def _attempt(
     session: Session, hold: dict[str, Any], wanted: dict[int, int], prices: dict[int, int]
-) -> tuple[int, _Short | None]:
-    """Write the hold, then take its seats and then its voucher uses, and commit: the types'
-    and the voucher's rows stay locked only for those updates and the commit. Returns the
-    hold's id and None, or what is short (nothing is committed then; the caller rolls back)."""
-    connection = session.connection()
-    hold_id: int = connection.execute(_INSERT_HOLD, hold).scalar_one()
-    connection.execute(
-        _INSERT_ITEMS,
-        [
-            {
-                "hold_id": hold_id,
-                "type_id": type_id,
-                "quantity": count,
-                "unit_price": prices[type_id],
-            }
-            for type_id, count in sorted(wanted.items())
-        ],
-    )
-    voucher_id = hold["voucher_id"]
-    if connection.dialect.name == "postgresql":
-        return hold_id, _take_and_commit(session, wanted, voucher_id, hold["voucher_uses"])
-    short = _reserve(session, wanted)
-    if short is not None:
-        return hold_id, _Short(voucher=False, type_id=short)
-    if voucher_id is not None and not take_uses(session, voucher_id, hold["voucher_uses"]):
-        return hold_id, _Short(voucher=True)
-    session.commit()
-    return hold_id, None
-
-
-def _take_and_commit(
-    session: Session, wanted: dict[int, int], voucher_id: int | None, uses: int
 ) -> _Short | None:
-    """PostgreSQL: take the seats, in ascending type order, and the voucher's uses, and
-    commit, in one round trip; the database refuses the commit when any of them is short."""
-    changes = [held_seats_change(type_id, wanted[type_id]) for type_id in sorted(wanted)]
-    if voucher_id is not None:
-        changes.append(uses_change(voucher_id, uses))
+    """Write the hold, then take its seats and then its voucher uses, and commit: the types'
+    and the voucher's rows stay locked only for those updates and the commit. Returns None,
+    or what is short (nothing is committed then; the caller rolls back)."""
+    items = [
+        {
+            "token_hash": hold["token_hash"],
+            "type_id": type_id,
+            "quantity": count,
+            "unit_price": prices[type_id],
+        }
+        for type_id, count in sorted(wanted.items())
+    ]
+    voucher_id, uses = hold["voucher_id"], hold["voucher_uses"]
+    if session.connection().dialect.name != "postgresql":
+        return _reserve_and_commit(session, hold, items, wanted)
     try:
-        commit_with(session, changes)
+        # The hold, its items, the seats (in ascending type order) and the voucher's uses,
+        # and the commit, in one round trip; the database refuses the commit when any of
+        # them is short.
+        with committed_together(session) as connection:
+            connection.execute(_INSERT_HOLD, hold)
+            connection.execute(_INSERT_ITEMS, items)
+            for type_id in sorted(wanted):
+                connection.execute(*held_seats_change(type_id, wanted[type_id]))
+            if voucher_id is not None:
+                connection.execute(*uses_change(voucher_id, uses))
     except IntegrityError as error:
         if refused_by(error, WITHIN_CAPACITY):
             return _Short(voucher=False)
         if refused_by(error, WITHIN_MAX_USES):
             return _Short(voucher=True)
         raise
+    return None
+
+
+def _reserve_and_commit(
+    session: Session, hold: dict[str, Any], items: list[dict[str, Any]], wanted: dict[int, int]
+) -> _Short | None:
+    """SQLite, one writer at a time: the conditional updates, checked one by one."""
+    voucher_id, uses = hold["voucher_id"], hold["voucher_uses"]
+    connection = session.connection()
+    connection.execute(_INSERT_HOLD, hold)
+    connection.execute(_INSERT_ITEMS, items)
+    short = _reserve(session, wanted)
+    if short is not None:
+        return _Short(voucher=False, type_id=short)
+    if voucher_id is not None and not take_uses(session, voucher_id, uses):
+        return _Short(voucher=True)
+    session.commit()
     return None
 
 

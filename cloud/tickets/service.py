@@ -4,6 +4,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -74,7 +75,7 @@ def issue_tickets(
         raise Conflict(f"only {left} tickets of type {type_id} are left")
     tickets = add_signed_tickets(
         session,
-        master_key,
+        current_private_key(session, master_key, event_id),
         event_id,
         [(type_id, count)],
         holder_name=holder_name.strip(),
@@ -91,7 +92,6 @@ def issue_tickets(
 class SignedTicket:
     """A ticket just issued, as its buyer or the organizer is shown it."""
 
-    id: int
     ticket_ref: str
     type_id: int
     token: str
@@ -103,7 +103,7 @@ class SignedTicket:
 
 # Built once: every checkout runs them.
 _TICKETS = Ticket.__table__
-_INSERT_TICKETS = insert(_TICKETS).returning(_TICKETS.c.id, sort_by_parameter_order=True)
+_INSERT_TICKETS = insert(_TICKETS).inline()
 # Revokes the live ones of some tickets; returns their ids (see revoke_tickets). Their rows
 # are locked first, in ticket order, as the manifest reader locks them (cloud.tickets.changes),
 # whatever order the plan then updates them in: the two cannot deadlock.
@@ -126,7 +126,7 @@ _REVOKE = (
 
 def add_signed_tickets(
     session: Session,
-    master_key: bytes,
+    key: tuple[int, Ed25519PrivateKey],
     event_id: int,
     lines: list[tuple[int, int]],
     *,
@@ -136,12 +136,14 @@ def add_signed_tickets(
     valid_from: int | None = None,
     valid_until: int | None = None,
 ) -> list[SignedTicket]:
-    """Sign ``count`` tickets per ``(type_id, count)`` line and insert them in the caller's
-    transaction (one statement); the venues' next manifest pull numbers them
+    """Sign ``count`` tickets per ``(type_id, count)`` line with ``key`` (the event's
+    current one, cloud.events.signing) and insert them in the caller's transaction, in one
+    statement that waits for no answer (cloud.events.stock.committed_together): they are
+    known by their ``ticket_ref``. The venues' next manifest pull numbers them
     (cloud.tickets.changes). Capacity is the caller's business (cloud.events.stock)."""
-    key_id, private_key = current_private_key(session, master_key, event_id)
+    key_id, private_key = key
     issued_at = now_s()
-    rows = []
+    tickets, rows = [], []
     for type_id, count in lines:
         for _ in range(count):
             claims = TicketClaims(
@@ -153,16 +155,25 @@ def add_signed_tickets(
                 valid_from=valid_from,
                 valid_until=valid_until,
             )
+            ticket = SignedTicket(
+                ticket_ref=claims.ticket_ref,
+                type_id=type_id,
+                token=sign_ticket(claims, private_key),
+                holder_name=holder_name,
+                holder_email=holder_email,
+                order_ref=order_ref,
+            )
+            tickets.append(ticket)
             rows.append(
                 {
-                    "ticket_ref": claims.ticket_ref,
+                    "ticket_ref": ticket.ticket_ref,
                     "event_id": event_id,
                     "type_id": type_id,
                     "key_id": key_id,
                     "holder_name": holder_name,
                     "holder_email": holder_email,
                     "order_ref": order_ref,
-                    "token": sign_ticket(claims, private_key),
+                    "token": ticket.token,
                     "issued_at": issued_at,
                     "valid_from": valid_from,
                     "valid_until": valid_until,
@@ -170,21 +181,9 @@ def add_signed_tickets(
                     "seq": UNNUMBERED,
                 }
             )
-    if not rows:
-        return []
-    ids = session.connection().execute(_INSERT_TICKETS, rows).scalars()
-    return [
-        SignedTicket(
-            id=ticket_id,
-            ticket_ref=row["ticket_ref"],
-            type_id=row["type_id"],
-            token=row["token"],
-            holder_name=holder_name,
-            holder_email=holder_email,
-            order_ref=order_ref,
-        )
-        for ticket_id, row in zip(ids, rows, strict=True)
-    ]
+    if rows:
+        session.connection().execute(_INSERT_TICKETS, rows)
+    return tickets
 
 
 def revoke_ticket(session: Session, organizer_id: int, ticket_ref: str) -> Ticket:

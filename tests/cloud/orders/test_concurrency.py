@@ -18,6 +18,7 @@ from cloud.events.models import TicketType
 from cloud.events.stock import (
     WITHIN_CAPACITY,
     commit_with,
+    committed_together,
     held_seats_change,
     hold_seats,
     refused_by,
@@ -183,6 +184,26 @@ def test_a_refused_stock_change_fails_the_commit_quietly_and_changes_nothing(
     assert refused_by(refused.value, WITHIN_CAPACITY)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     assert shop.available(sale.event_id) == {general: 0, vip: 5}
+
+
+class _Interrupted(Exception):
+    """Something that goes wrong in the middle of a transaction, outside the database."""
+
+
+def test_a_transaction_sent_with_its_commit_that_fails_halfway_changes_nothing(
+    shop: Shop, engine: Engine
+) -> None:
+    sale = shop.sale(general={"capacity": 3})
+    general = sale.types["general"]
+
+    # The seats are taken in the pipeline; then the code that builds the rest fails.
+    with Session(engine) as session:
+        with pytest.raises(_Interrupted), committed_together(session) as connection:
+            connection.execute(*held_seats_change(general, 2))
+            raise _Interrupted
+        session.rollback()
+
+    assert shop.available(sale.event_id) == {general: 3}
 
 
 def test_a_hold_that_loses_the_race_for_one_type_takes_no_seat_of_the_others(
