@@ -246,13 +246,9 @@ def release_seats(session: Session, type_id: int, count: int) -> None:
     SOLD_OUT.forget(session, type_id)
 
 
-def sell_held_seats(session: Session, type_id: int, count: int) -> None:
-    """Turn ``count`` held seats into sold ones (an order was paid)."""
-    _changed(session, _SELL_HELD, type_id=type_id, count=count)
-
-
 def sold_held_seats_change(type_id: int, count: int) -> Change:
-    """:func:`sell_held_seats` for :func:`commit_with`."""
+    """Turn ``count`` held seats into sold ones (an order was paid): a plain update, so it
+    can be sent without waiting for its answer (:func:`committed_together`)."""
     return _SELL_HELD, {"type_id": type_id, "count": count}
 
 

@@ -289,6 +289,8 @@ def issue_order_tickets(
         idempotency_key=f"order-confirmation:{order.reference}",
         order_url=links.order_url(public_url, master_key, order),
     )
+    # The order's own changes (a confirmed payment) before the shared rows, as ever.
+    session.flush()
     for line in lines:
         connection.execute(*sold_held_seats_change(line.type_id, line.quantity))
     return tickets

@@ -12,7 +12,6 @@ from cloud.addresses import email_address
 from cloud.asks import service as asks
 from cloud.clock import now_s
 from cloud.deps import ClientIp, Db, Limiter, OrganizerId, Settings, Shop
-from cloud.events.models import TicketType
 from cloud.orders import giving, holds, lost_tickets, service, waitlist
 from cloud.orders.checkout import Line, checkout, order_lines, order_tickets
 from cloud.orders.models import Hold, HoldState, Order
@@ -35,7 +34,6 @@ from cloud.orders.schemas import (
 from cloud.settings import CloudSettings
 from cloud.tickets.service import SignedTicket
 from cloud.timestamps import to_datetime
-from cloud.venues.models import Venue
 
 
 def _hold_out(db: Session, hold: Hold, token: str) -> HoldOut:
@@ -90,21 +88,21 @@ def _ticket_out(shown: SignedTicket | giving.BuyersTicket) -> OrderTicketOut:
 
 def _received_out(db: Session, held: giving.Received) -> ReceivedTicketOut:
     ticket, event = held.ticket, held.event
-    after = giving.next_holder(db, ticket)
+    view = giving.holders_view(db, held, now_s())
     return ReceivedTicketOut(
         ticket_id=ticket.ticket_ref,
-        token=None if ticket.revoked else ticket.token,
+        token=view.token,
         type_id=ticket.type_id,
-        type_name=db.get_one(TicketType, ticket.type_id).name,
+        type_name=view.type_name,
         holder_name=ticket.holder_name,
         given_by=held.giver_name,
         event_id=event.id,
         event_name=event.name,
         starts_at=to_datetime(event.starts_at),
-        venue_name=db.get_one(Venue, event.venue_id).name,
-        revoked=ticket.revoked and after is None,
-        can_give=giving.may_give(held, now_s()),
-        given_to=None if after is None else after.holder_email,
+        venue_name=view.venue.name,
+        revoked=view.revoked,
+        can_give=view.can_give,
+        given_to=None if view.given_on is None else view.given_on.holder_email,
     )
 
 

@@ -165,6 +165,36 @@ def may_give(held: Received, now: int) -> bool:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class HoldersView:
+    """What the holder of a given ticket is shown of it now, on its page and through the
+    API."""
+
+    type_name: str
+    venue: Venue
+    # Its code, while the ticket is valid; None once it was given on or cancelled.
+    token: str | None
+    # No longer valid: the order was cancelled or refunded (not given on: see given_on).
+    revoked: bool
+    # The ticket issued in its place when its holder gave it on.
+    given_on: Ticket | None
+    can_give: bool
+
+
+def holders_view(session: Session, held: Received, now: int) -> HoldersView:
+    """What the holder of ``held`` is shown of it at ``now``."""
+    ticket = held.ticket
+    after = next_holder(session, ticket)
+    return HoldersView(
+        type_name=session.get_one(TicketType, ticket.type_id).name,
+        venue=session.get_one(Venue, held.event.venue_id),
+        token=None if ticket.revoked else ticket.token,
+        revoked=ticket.revoked and after is None,
+        given_on=after,
+        can_give=may_give(held, now),
+    )
+
+
 def _giver_name(order: Order, name: str | None, given_at: int | None) -> str:
     """Who gave a ticket: the holder of the ticket it replaced when that was given too, else
     the buyer."""

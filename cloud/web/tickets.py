@@ -21,12 +21,10 @@ from cloud.clock import now_s
 from cloud.deps import Db, Settings
 from cloud.errors import Conflict, InvalidInput, NotFound
 from cloud.orders import giving
-from cloud.venues.models import Venue
 from cloud.web.deps import CurrentUser
 from cloud.web.forms import FormData, sentence, text
 from cloud.web.orders import event_calendar, printed_tickets
 from cloud.web.qr import qr_svg
-from cloud.web.queries import type_names
 from cloud.web.responses import secret_page
 from cloud.web.templating import render
 
@@ -112,31 +110,29 @@ def _ticket_html(
     give_problem: dict[str, Any] | None = None,
 ) -> str:
     ticket, event = held.ticket, held.event
-    venue = db.get_one(Venue, event.venue_id)
-    kind = type_names(db, [ticket.type_id]).get(ticket.type_id, "")
+    view = giving.holders_view(db, held, now_s())
     base = f"/tickets/{token}"
-    after = giving.next_holder(db, ticket)
     return render(
         request,
         "shop/ticket.html",
         event=event,
-        venue=venue,
+        venue=view.venue,
         giver_name=held.giver_name,
-        given_on=after,
-        given=given and after is not None,
+        given_on=view.given_on,
+        given=given and view.given_on is not None,
         give_problem=give_problem,
         allow_giving=event.allow_giving,
         ticket={
             "ref": ticket.ticket_ref,
-            "type_name": kind,
+            "type_name": view.type_name,
             "holder": ticket.holder_name,
             "email": ticket.holder_email,
-            "revoked": ticket.revoked and after is None,
+            "revoked": view.revoked,
             # A ticket no longer valid, or given on, shows no code: only a valid one does.
             "qr": None
-            if ticket.revoked
-            else qr_svg(ticket.token, f"QR code of ticket {ticket.ticket_ref}, {kind}"),
-            "give_url": f"{base}/give" if giving.may_give(held, now_s()) else None,
+            if view.token is None
+            else qr_svg(view.token, f"QR code of ticket {ticket.ticket_ref}, {view.type_name}"),
+            "give_url": f"{base}/give" if view.can_give else None,
         },
         pdf_url=f"{base}/ticket.pdf",
         calendar_url=f"{base}/calendar.ics",
