@@ -11,13 +11,12 @@ order row and before any voucher row (cloud.vouchers.service), so two of them ca
 deadlock.
 
 Every buyer of an event waits for its type's row while another holds the lock, so the busiest
-writers (holds, checkouts) change it last and commit in a :func:`committed_together` block
-(:func:`commit_with` for changes alone): on PostgreSQL their writes, this change last, and
-the COMMIT reach the server together, so the lock is released the moment the
-commit is durable, never held while this process is busy with other requests. A hold's
-change there is a plain increment, which the database's own constraint
-(``sold + held <= capacity``, see :data:`WITHIN_CAPACITY`) refuses when the seats are not
-there; SQLite, one writer at a time, keeps the conditional UPDATE.
+writers (holds, checkouts) change it last and commit in a :func:`committed_together` block:
+on PostgreSQL their writes, this change last, and the COMMIT reach the server together, so
+the lock is released the moment the commit is durable, never held while this process is
+busy with other requests. A hold's change there is a plain increment, which the database's
+own constraint (``sold + held <= capacity``, see :data:`WITHIN_CAPACITY`) refuses when the
+seats are not there; SQLite, one writer at a time, keeps the conditional UPDATE.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -93,14 +92,6 @@ _STALE = (
 
 
 Change = tuple[Executable, Mapping[str, Any]]
-
-
-def commit_with(session: Session, changes: Sequence[Change]) -> None:
-    """Run ``changes`` (updates of rows other transactions queue for) and commit, on
-    PostgreSQL in one round trip (see :func:`committed_together`)."""
-    with committed_together(session) as connection:
-        for statement, params in changes:
-            connection.execute(statement, params)
 
 
 @contextmanager
@@ -235,8 +226,8 @@ def hold_seats(session: Session, type_id: int, count: int) -> bool:
 
 
 def held_seats_change(type_id: int, count: int) -> Change:
-    """For :func:`commit_with` on PostgreSQL: reserve ``count`` seats for a hold; the commit
-    fails (IntegrityError, :data:`WITHIN_CAPACITY`) when fewer are left."""
+    """For a :func:`committed_together` block on PostgreSQL: reserve ``count`` seats for a
+    hold; the commit fails (IntegrityError, :data:`WITHIN_CAPACITY`) when fewer are left."""
     return _ADD_HELD, {"type_id": type_id, "count": count}
 
 

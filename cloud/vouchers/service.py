@@ -5,7 +5,7 @@ Uses are taken with one conditional UPDATE (``used + n <= max_uses``), atomic on
 and SQLite alike, so buyers racing for the last uses can never overuse a voucher; a hold on
 PostgreSQL adds them with a plain increment that the database's constraint
 (:data:`WITHIN_MAX_USES`) refuses past the limit, committed with its seats
-(cloud.events.stock.commit_with). A hold locks the voucher's row after its ticket types'
+(cloud.events.stock.committed_together). A hold locks the voucher's row after its ticket types'
 rows, and releasing expired holds does the same, so the two never deadlock.
 """
 
@@ -218,7 +218,7 @@ _ADD_USES = (
 
 
 def uses_change(voucher_id: int, count: int) -> Change:
-    """For cloud.events.stock.commit_with on PostgreSQL: count ``count`` more tickets
+    """For a cloud.events.stock.committed_together block on PostgreSQL: count ``count`` more tickets
     against the voucher; the commit fails (IntegrityError, :data:`WITHIN_MAX_USES`) when
     fewer uses are left."""
     return _ADD_USES, {"voucher_id": voucher_id, "count": count}

@@ -3,8 +3,8 @@
 On PostgreSQL a ticket type's sold and held seats can no longer add up past its capacity,
 nor a voucher's uses past its limit: CHECK constraints refuse the write. Holds take their
 seats with a plain increment that the constraint guards, so the increment and the COMMIT
-can go to the server together (cloud.events.stock.commit_with). SQLite serves one writer at
-a time and keeps the conditional updates; it gets no constraint.
+can go to the server together (cloud.events.stock.committed_together). SQLite serves one
+writer at a time and keeps the conditional updates; it gets no constraint.
 
 Revision ID: 2026_12_07_0009
 Revises: 2026_12_07_0008
