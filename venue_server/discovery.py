@@ -278,6 +278,11 @@ class _NameDefender(RecordUpdateListener):
                 self._task = asyncio.ensure_future(self._assert())
 
     async def _assert(self) -> None:
+        log.info(
+            "another venue server announced the name %r too; it gives the name up, and this "
+            "one announces itself again",
+            self._info.name,
+        )
         await asyncio.sleep(_REASSERT_DELAY_S)  # after the other's goodbye
         try:
             await self._zeroconf.async_update_service(self._info)

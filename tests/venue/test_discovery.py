@@ -4,6 +4,7 @@ ends, real multicast on the loopback interface, a real venue server behind the a
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import select
@@ -144,11 +145,12 @@ def test_two_servers_with_the_same_venue_name_stay_apart(
 
 @pytest.mark.parametrize(("intruder_host", "moves"), [("a-host", True), ("z-host", False)])
 def test_a_server_that_took_a_name_already_held_makes_one_of_the_two_move(
-    browser: VenueBrowser, intruder_host: str, moves: bool
+    browser: VenueBrowser, intruder_host: str, moves: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Probing finds a name taken only if its holder answers in time; on a busy machine it
     # may not, and two servers end up with one name. Here the second takes it without
     # probing at all. Of the two, the one whose host and port sort higher moves.
+    caplog.set_level(logging.INFO, logger="venue_server.discovery")
     name = f"Pair {uuid.uuid4().hex[:6]}"
     announcer = VenueAnnouncer(host=LOOPBACK, port=free_port(), venue_name=name, hostname="pc")
     intruder_port = free_port()
@@ -182,14 +184,24 @@ def test_a_server_that_took_a_name_already_held_makes_one_of_the_two_move(
                 assert listed(browser.wait_for(lambda v: listed(v) == apart, WAIT)) == apart
                 assert announcer.service_name == f"{name} (pc)-2.{VENUE_SERVICE_TYPE}"
             else:
-                # It hears the intruder's announcements (three within a second) and keeps
-                # its name: the intruder is the one to move.
-                time.sleep(3.0)
+                # It hears the intruder's announcements and keeps its name: the intruder is
+                # the one to move. It announces itself again, and gates list it at its own
+                # address under the name.
+                deadline = time.monotonic() + WAIT
+                while not _heard_the_intruder(caplog) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                assert _heard_the_intruder(caplog)
+                kept = browser.wait_for(lambda v: listed(v).get(ours) == f"{name} (pc)", WAIT)
+                assert listed(kept)[ours] == f"{name} (pc)"
                 assert announcer.service_name == claimed
         finally:
             intruder.close()
     finally:
         announcer.stop()
+
+
+def _heard_the_intruder(caplog: pytest.LogCaptureFixture) -> bool:
+    return any("announces itself again" in r.getMessage() for r in caplog.records)
 
 
 def test_venue_serve_announces_itself_until_interrupted(
