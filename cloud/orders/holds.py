@@ -305,9 +305,9 @@ def _attempt(
         }
         for type_id, count in sorted(wanted.items())
     ]
-    voucher_id, uses = hold["voucher_id"], hold["voucher_uses"]
     if session.connection().dialect.name != "postgresql":
         return _reserve_and_commit(session, hold, items, wanted)
+    voucher_id, uses = hold["voucher_id"], hold["voucher_uses"]
     try:
         # The hold, its items, the seats (in ascending type order) and the voucher's uses,
         # and the commit, in one round trip; the database refuses the commit when any of
