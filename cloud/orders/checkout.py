@@ -190,8 +190,6 @@ def checkout(
     paid = start is None or start.state == PaymentState.PAID
     if paid:
         order.status, order.paid_at = OrderStatus.PAID, now
-    event = EventNote(hold.event_name, hold.event_starts_at, hold.timezone)
-    key = private_key(master_key, hold.event_id, hold.key_id, hold.sealed_key)
     tickets: list[SignedTicket] = []
     with committed_together(session) as connection:
         connection.execute(_CHECKED_OUT, {"hold_id": hold.id})
@@ -209,6 +207,8 @@ def checkout(
             ],
         )
         if paid:
+            event = EventNote(hold.event_name, hold.event_starts_at, hold.timezone)
+            key = private_key(master_key, hold.event_id, hold.key_id, hold.sealed_key)
             tickets = issue_order_tickets(
                 session, master_key, order, lines, (event, key), public_url=public_url
             )
